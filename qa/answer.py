@@ -1,0 +1,91 @@
+"""The extractive answer: the sentences of the top passages that best answer the question.
+
+Every sentence is copied verbatim from its passage (with its offsets in the source document) and marked
+``[n]`` with the rank of the passage it came from, so each claim can be checked. Sentences are scored by
+the share of the question's informative words (weighted by rarity in the corpus) they contain, with a
+small preference for higher-ranked passages and, when the question asks what was decided, for
+resolutions. No text is generated, so nothing can be said that the papers do not say.
+"""
+from __future__ import annotations
+
+import re
+
+from .records import Answer, AnswerSentence, Passage
+
+NOT_FOUND = ("Not found in the panel papers: no passage answers this closely enough. "
+             "The nearest passages are listed below; try other words, a date or a committee.")
+
+# Sentence ends, list items and blank lines all end a sentence; keep offsets.
+_BOUNDARY = re.compile(r"(?<=[.!?;:])[\"'’”)]*\s+(?=[\"'‘“(]?[A-Z0-9(•·-])|\n\s*\n|\n(?=\s*(?:[-•·*]|\(?[a-z0-9]{1,4}\)|[ivx]+\.))")
+
+
+def sentences(text: str) -> list[tuple[int, int]]:
+    """(start, end) spans of the sentences of ``text``, whitespace trimmed."""
+    spans, pos = [], 0
+    for m in _BOUNDARY.finditer(text):
+        spans.append((pos, m.start()))
+        pos = m.end()
+    spans.append((pos, len(text)))
+    out = []
+    for s, e in spans:
+        while s < e and text[s].isspace():
+            s += 1
+        while e > s and text[e - 1].isspace():
+            e -= 1
+        if e - s >= 12 and re.search(r"[A-Za-z]{3}", text[s:e]):
+            out.append((s, e))
+    return out
+
+
+def _score(sentence: str, weights: dict[str, float], tokenize) -> float:
+    if not weights:
+        return 0.0
+    toks = set(tokenize(sentence))
+    return sum(w for t, w in weights.items() if t in toks) / sum(weights.values())
+
+
+def extract_answer(question: str, passages: list[Passage], lexical, wants_decision: bool,
+                   max_sentences: int = 2, from_top: int = 3) -> tuple[str | None, tuple[AnswerSentence, ...]]:
+    tokenize = lexical.tokenize
+    q_tokens = set(tokenize(question))
+    idf = lexical.idf
+    top_idf = max(idf.values()) if idf else 1.0
+    weights = {t: idf.get(t, top_idf) for t in q_tokens}
+    candidates = []
+    for p in passages[:from_top]:
+        for s, e in sentences(p.text):
+            text = p.text[s:e]
+            score = _score(text, weights, tokenize) + 0.08 * (from_top - p.rank) / from_top
+            if wants_decision and p.citation.section == "resolution":
+                score += 0.15
+            if len(text) > 600:  # a table row or run-on fragment is a poor answer
+                score -= 0.1
+            candidates.append((score, p.rank, s, e, p))
+    if not candidates:
+        return None, ()
+    candidates.sort(key=lambda c: (-c[0], c[1], c[2]))
+    chosen = [candidates[0]]
+    for c in candidates[1:]:
+        if len(chosen) >= max_sentences:
+            break
+        if c[0] >= 0.75 * chosen[0][0] and c[0] > 0.2 and not any(c[4].id == x[4].id and abs(c[2] - x[2]) < 5 for x in chosen):
+            chosen.append(c)
+    chosen.sort(key=lambda c: (c[1], c[2]))
+    out = tuple(
+        AnswerSentence(text=p.text[s:e], passage_rank=p.rank, start=p.citation.start + s, end=p.citation.start + e)
+        for _, _, s, e, p in chosen
+    )
+    return " ".join(f"{a.text} [{a.passage_rank}]" for a in out), out
+
+
+def build_answer(question: str, result, threshold: float, lexical, filters=None) -> Answer:
+    understood = result.intent.to_dict()
+    if filters is not None and not filters.is_empty():
+        understood["filters"] = filters.to_dict()
+    understood["confidence"] = round(float(result.confidence), 4)
+    passages = tuple(result.passages)
+    if not passages or result.confidence < threshold:
+        return Answer(question=question, abstained=True, passages=passages, message=NOT_FOUND, understood=understood)
+    text, sents = extract_answer(question, list(passages), lexical, result.intent.wants_decision)
+    return Answer(question=question, abstained=False, passages=passages, text=text, sentences=sents,
+                  understood=understood)

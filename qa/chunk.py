@@ -1,0 +1,103 @@
+"""Cut parsed sections into passages that fit the embedding model's window.
+
+A passage is cut inside one section of one agenda item, so it never crosses an item boundary. Sizes are
+counted in the model's own word pieces through langchain-text-splitters; the returned text is always the
+verbatim span ``text[start:end]`` of the document. What is embedded adds the committee, date, item and
+section as a short context line, because a bare "That the contents of the report be noted." says
+nothing about which report.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+
+from .dates import uk_date
+from .records import Citation, ParsedDocument, Section
+
+# Agenda fragments this small (a title and "pdf icon PDF 131 KB") are folded into the next section of the
+# same item rather than indexed alone.
+SMALL_AGENDA_TOKENS = 40
+
+
+@dataclass(frozen=True)
+class Chunk:
+    citation: Citation
+    text: str  # == document text [citation.start:citation.end]
+    embed_text: str  # context line + text, what the dense model sees
+    lexical_text: str  # item title + text, what BM25 sees
+
+
+@lru_cache(maxsize=2)
+def _splitter(model_dir: str, chunk_tokens: int, overlap: int):
+    from langchain_text_splitters import RecursiveCharacterTextSplitter
+    from transformers import AutoTokenizer
+
+    tokenizer = AutoTokenizer.from_pretrained(model_dir, local_files_only=True)
+    splitter = RecursiveCharacterTextSplitter.from_huggingface_tokenizer(
+        tokenizer,
+        chunk_size=chunk_tokens,
+        chunk_overlap=overlap,
+        separators=["\n\n", "\n", ". ", "; ", ", ", " ", ""],
+        keep_separator="end",
+        strip_whitespace=True,
+    )
+    return splitter, tokenizer
+
+
+def context_line(c: Citation) -> str:
+    parts = [c.committee or "", uk_date(c.meeting_date) or ""]
+    if c.item_title:
+        parts.append(f"Item {c.item_number}: {c.item_title}" if c.item_number else c.item_title)
+    parts.append(c.section)
+    return " | ".join(p for p in parts if p)
+
+
+def _merge_small_agenda(doc: ParsedDocument, count_tokens) -> list[Section]:
+    out: list[Section] = []
+    sections = list(doc.sections)
+    i = 0
+    while i < len(sections):
+        s = sections[i]
+        nxt = sections[i + 1] if i + 1 < len(sections) else None
+        if (s.kind == "agenda" and nxt is not None and nxt.item == s.item and nxt.kind != "resolution"
+                and count_tokens(doc.text[s.start:s.end]) < SMALL_AGENDA_TOKENS):
+            sections[i + 1] = Section(nxt.item, nxt.kind, s.start, nxt.end)
+        else:
+            out.append(s)
+        i += 1
+    return out
+
+
+def chunk_document(doc: ParsedDocument, model_dir: str, chunk_tokens: int = 180, overlap: int = 40) -> list[Chunk]:
+    splitter, tokenizer = _splitter(model_dir, chunk_tokens, overlap)
+
+    def count_tokens(t: str) -> int:
+        return len(tokenizer.encode(t, add_special_tokens=False))
+
+    chunks: list[Chunk] = []
+    for section in _merge_small_agenda(doc, count_tokens):
+        body = doc.text[section.start:section.end]
+        if not body.strip():
+            continue
+        cursor = 0
+        for piece in splitter.split_text(body):
+            if not piece.strip():
+                continue
+            at = body.find(piece, cursor)
+            if at < 0:  # the splitter only strips whitespace, so this does not happen; be safe anyway
+                at = body.find(piece)
+                if at < 0:
+                    continue
+            start = section.start + at
+            end = start + len(piece)
+            cursor = at + 1
+            item = section.item
+            citation = Citation(
+                source=doc.source, committee=item.meeting.committee, meeting_date=item.meeting.date,
+                item_number=item.number, item_title=item.title, section=section.kind,
+                start=start, end=end, page=doc.page_at(start),
+            )
+            text = doc.text[start:end]
+            chunks.append(Chunk(citation, text, context_line(citation) + "\n" + text,
+                                f"{item.title or ''}\n{text}"))
+    return chunks

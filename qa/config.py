@@ -1,0 +1,65 @@
+"""One settings object for the whole library.
+
+Defaults live here; every field can be overridden by a ``QA_<FIELD>`` environment variable, and then by
+explicit arguments (the CLI passes its flags in). Paths are resolved against the project root, never the
+working directory, so ``qa ask`` behaves the same from any folder.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, fields, replace
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def _resolve(path: str | os.PathLike) -> Path:
+    p = Path(path).expanduser()
+    if p.is_absolute():
+        return p
+    # A relative path given by a user is relative to where they are; a default is relative to the project.
+    return (Path.cwd() / p).resolve()
+
+
+@dataclass(frozen=True)
+class Settings:
+    corpus_dir: Path = PROJECT_ROOT / "corpus"
+    index_dir: Path = PROJECT_ROOT / "index"
+    # Passage size in word pieces of the embedding model (its window is 256; the context prefix needs room).
+    chunk_tokens: int = 180
+    chunk_overlap: int = 40
+    top_k: int = 5
+    # Fusion: reciprocal-rank constant and how many candidates each retriever contributes.
+    rrf_k: int = 60
+    candidates: int = 50
+    # Abstain when the final top score is below this (calibrated on the dev set; see README).
+    abstain_threshold: float = 0.30
+    max_file_mb: float = 25.0
+    # Above this many passages the dense index becomes approximate (HNSW) instead of exact.
+    ann_threshold: int = 200_000
+    batch_size: int = 32
+
+    @classmethod
+    def from_env(cls, **overrides) -> "Settings":
+        """Defaults, then ``QA_*`` environment variables, then non-None keyword overrides."""
+        values = {}
+        for f in fields(cls):
+            raw = os.environ.get(f"QA_{f.name.upper()}")
+            if raw is not None and raw != "":
+                values[f.name] = _coerce(f.type, raw)
+        for key, value in overrides.items():
+            if value is not None:
+                values[key] = value
+        settings = cls(**values)
+        return replace(settings, corpus_dir=_resolve(settings.corpus_dir), index_dir=_resolve(settings.index_dir))
+
+
+def _coerce(type_name, raw: str):
+    name = type_name if isinstance(type_name, str) else getattr(type_name, "__name__", "str")
+    if name == "int":
+        return int(raw)
+    if name == "float":
+        return float(raw)
+    if name == "Path":
+        return Path(raw)
+    return raw

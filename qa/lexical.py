@@ -1,0 +1,90 @@
+"""BM25 over passages with bm25s (saved as plain arrays and JSON, no pickle).
+
+User text is tokenised into words before it reaches the index, so no character in a question can act as
+query syntax. Words are lower-cased, English stopwords dropped and stems taken (PyStemmer), so "meetings"
+finds "meeting".
+"""
+from __future__ import annotations
+
+import json
+import math
+import re
+from pathlib import Path
+
+import numpy as np
+
+_TOKEN = re.compile(r"[a-z0-9£%]+(?:[.,'’][a-z0-9]+)*")
+STOPWORDS = frozenset(
+    "a an and are as at be been but by did do does for from had has have how i if in into is it its of on or "
+    "our s so such t that the their them then there these they this to was we were what when where which who "
+    "whom why will with would you your about any can could should".split()
+)
+
+
+def _stemmer():
+    try:
+        import Stemmer
+
+        return Stemmer.Stemmer("english")
+    except ImportError:  # stemming is an improvement, not a requirement
+        return None
+
+
+class Tokenizer:
+    def __init__(self):
+        self.stemmer = _stemmer()
+
+    def __call__(self, text: str) -> list[str]:
+        words = [w.replace("’", "'") for w in _TOKEN.findall(text.lower())]
+        words = [w.rstrip(".,'") for w in words]
+        words = [w for w in words if w and w not in STOPWORDS]
+        if self.stemmer is not None:
+            words = self.stemmer.stemWords(words)
+        return words
+
+
+class LexicalIndex:
+    def __init__(self, retriever, size: int, idf: dict[str, float] | None = None):
+        self.retriever = retriever
+        self.size = size
+        self.tokenize = Tokenizer()
+        self.idf = idf or {}
+
+    @classmethod
+    def build(cls, texts: list[str]) -> "LexicalIndex":
+        import bm25s
+
+        tok = Tokenizer()
+        corpus_tokens = [tok(t) or ["∅"] for t in texts]
+        retriever = bm25s.BM25()
+        retriever.index(corpus_tokens, show_progress=False)
+        df: dict[str, int] = {}
+        for toks in corpus_tokens:
+            for t in set(toks):
+                df[t] = df.get(t, 0) + 1
+        n = max(1, len(texts))
+        idf = {t: math.log(1 + (n - d + 0.5) / (d + 0.5)) for t, d in df.items()}
+        return cls(retriever, len(texts), idf)
+
+    def save(self, directory: Path) -> None:
+        self.retriever.save(str(directory))
+        (Path(directory) / "idf.json").write_text(json.dumps(self.idf))
+
+    @classmethod
+    def load(cls, directory: Path, size: int) -> "LexicalIndex":
+        import bm25s
+
+        idf = json.loads((Path(directory) / "idf.json").read_text())
+        return cls(bm25s.BM25.load(str(directory)), size, idf)
+
+    def scores(self, query: str) -> np.ndarray:
+        """BM25 score of every passage for the query (zeros when no query word is in the corpus)."""
+        tokens = [t for t in self.tokenize(query) if t in self.retriever.vocab_dict]
+        if not tokens or self.size == 0:
+            return np.zeros(self.size, dtype=np.float32)
+        return np.asarray(self.retriever.get_scores(tokens), dtype=np.float32)
+
+    def known(self, query: str) -> tuple[list[str], list[str]]:
+        """Query words split into those the corpus has and those it does not."""
+        tokens = self.tokenize(query)
+        return [t for t in tokens if t in self.retriever.vocab_dict], [t for t in tokens if t not in self.retriever.vocab_dict]

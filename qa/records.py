@@ -1,0 +1,156 @@
+"""The records the library passes around: frozen dataclasses with a stable JSON form.
+
+A ``Citation`` is what makes an answer checkable: the source file (relative to the corpus dir), the
+meeting and agenda item the text belongs to, and the ``[start, end)`` span of the document's text.
+"""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+SECTIONS = ("agenda", "minutes", "resolution", "report", "appendix")
+
+
+@dataclass(frozen=True)
+class Meeting:
+    committee: str | None
+    date: str | None  # ISO YYYY-MM-DD, or None when the document does not say
+
+
+@dataclass(frozen=True)
+class AgendaItem:
+    meeting: Meeting
+    number: str | None
+    title: str | None
+
+
+@dataclass(frozen=True)
+class Section:
+    """A span of a document that belongs to one agenda item and has one role."""
+
+    item: AgendaItem
+    kind: str  # one of SECTIONS
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class ParsedDocument:
+    source: str  # path relative to the corpus dir, with forward slashes
+    text: str
+    sections: tuple[Section, ...]
+    page_starts: tuple[int, ...] | None = None  # offset where each page begins (PDF only)
+    format: str = "text"
+
+    def meetings(self) -> list[Meeting]:
+        seen: dict[Meeting, None] = {}
+        for s in self.sections:
+            seen.setdefault(s.item.meeting, None)
+        return list(seen)
+
+    def items(self) -> list[AgendaItem]:
+        seen: dict[AgendaItem, None] = {}
+        for s in self.sections:
+            if s.item.number is not None or s.item.title is not None:
+                seen.setdefault(s.item, None)
+        return list(seen)
+
+    def page_at(self, offset: int) -> int | None:
+        if not self.page_starts:
+            return None
+        import bisect
+
+        return bisect.bisect_right(self.page_starts, offset)  # 1-based page number
+
+
+@dataclass(frozen=True)
+class Citation:
+    source: str
+    committee: str | None
+    meeting_date: str | None
+    item_number: str | None
+    item_title: str | None
+    section: str
+    start: int
+    end: int
+    page: int | None = None
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    def label(self) -> str:
+        """Human-readable one-liner: committee, UK-style date, item."""
+        from .dates import uk_date
+
+        parts = [self.committee or "Committee not stated", uk_date(self.meeting_date) or "date not stated"]
+        if self.item_number or self.item_title:
+            parts.append(f"item {self.item_number}: {self.item_title}" if self.item_number else str(self.item_title))
+        return " · ".join(parts)
+
+
+@dataclass(frozen=True)
+class Passage:
+    id: int
+    text: str
+    citation: Citation
+    score: float = 0.0
+    rank: int = 0
+    also_in: tuple[Citation, ...] = ()
+
+    def to_dict(self) -> dict:
+        return {
+            "id": self.id,
+            "rank": self.rank,
+            "score": round(float(self.score), 6),
+            "text": self.text,
+            "citation": self.citation.to_dict(),
+            "also_in": [c.to_dict() for c in self.also_in],
+        }
+
+
+@dataclass(frozen=True)
+class AnswerSentence:
+    text: str  # verbatim from the passage
+    passage_rank: int  # the [n] marker
+    start: int  # offsets into the source document
+    end: int
+
+
+@dataclass(frozen=True)
+class Answer:
+    question: str
+    abstained: bool
+    passages: tuple[Passage, ...]
+    text: str | None = None  # extractive answer with [n] markers
+    sentences: tuple[AnswerSentence, ...] = ()
+    message: str | None = None
+    understood: dict = field(default_factory=dict)
+
+    def to_dict(self) -> dict:
+        answer = None
+        if self.text is not None:
+            answer = {"text": self.text, "sentences": [asdict(s) for s in self.sentences]}
+        return {
+            "question": self.question,
+            "abstained": self.abstained,
+            "message": self.message,
+            "answer": answer,
+            "understood": self.understood,
+            "passages": [p.to_dict() for p in self.passages],
+        }
+
+
+@dataclass(frozen=True)
+class Decision:
+    committee: str | None
+    meeting_date: str | None
+    item_number: str | None
+    item_title: str | None
+    clause: str | None  # "(a)", "1.", or None for a single-clause resolution
+    text: str
+    kind: str  # noted | approved | requested | scheduled | elected | excluded | other
+    citation: Citation
+
+    def to_dict(self) -> dict:
+        d = asdict(self)
+        d["citation"] = self.citation.to_dict()
+        return d

@@ -1,0 +1,310 @@
+"""The retriever: hybrid search over one index, meeting-aware, with filters and abstention.
+
+Ranking, for each question:
+1. BM25 and dense (cosine) scores for every allowed passage (filters are a mask, applied first);
+2. fused: convex combination of min-max normalised scores (or RRF, for comparison);
+3. meeting awareness: a boost for passages whose meeting matches the date or body the question names,
+   for resolutions when the question asks what was decided, and for passages of the best-scoring agenda
+   items, so an item's discussion and resolution rise together;
+4. text that appears in several documents (minutes reprinted in a later pack) is shown once, the other
+   places listed in ``also_in``.
+Abstention compares how well the best passage matches against a threshold calibrated on the dev set.
+"""
+from __future__ import annotations
+
+import re
+import threading
+import time
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import numpy as np
+
+from . import fusion
+from .config import Settings
+from .errors import BadQuery
+from .query import QueryIntent, understand
+from .records import Answer, Passage
+from .store import IndexVersion, load_version
+
+MODES = ("lexical", "dense", "rrf", "fused", "final")
+MAX_QUESTION_CHARS = 2000
+
+
+@dataclass(frozen=True)
+class Filters:
+    committee: str | None = None  # case-insensitive substring of the committee name
+    since: str | None = None  # ISO date, inclusive
+    until: str | None = None
+    section: tuple[str, ...] | None = None  # e.g. ("resolution",)
+    source: str | None = None  # path relative to the corpus dir (prefix match)
+
+    def is_empty(self) -> bool:
+        return not any([self.committee, self.since, self.until, self.section, self.source])
+
+    def to_dict(self) -> dict:
+        d = {k: v for k, v in self.__dict__.items() if v}
+        if self.section:
+            d["section"] = list(self.section)
+        return d
+
+
+@dataclass
+class SearchResult:
+    passages: list[Passage]
+    confidence: float
+    intent: QueryIntent
+    timings: dict
+
+
+def _norm(text: str) -> str:
+    return re.sub(r"\s+", " ", text.lower()).strip()
+
+
+class Retriever:
+    """Load once, query many times; safe to share between threads (reads only)."""
+
+    # Weights of the final ranking (measured with ``qa eval --compare``; see README).
+    alpha = 0.5  # dense share of the convex fusion
+    date_boost = 0.35
+    committee_boost = 0.15
+    decision_boost = 0.12
+    item_boost = 0.15
+
+    def __init__(self, version: IndexVersion, settings: Settings):
+        self.version = version
+        self.settings = settings
+        self._embedder = None
+        self._lock = threading.Lock()
+        rows = version.passages
+        self.citations = [r.citation for r in rows]
+        self.texts = [r.text for r in rows]
+        self.committees = sorted({c.committee for c in self.citations if c.committee})
+        self.meeting_dates = sorted({c.meeting_date for c in self.citations if c.meeting_date})
+        self._committee_arr = np.array([(c.committee or "").lower() for c in self.citations], dtype=object)
+        self._date_arr = np.array([c.meeting_date or "" for c in self.citations], dtype=object)
+        self._section_arr = np.array([c.section for c in self.citations], dtype=object)
+        self._source_arr = np.array([c.source for c in self.citations], dtype=object)
+        items: dict[tuple, int] = {}
+        self._item_of = np.array(
+            [items.setdefault((c.source, c.committee, c.meeting_date, c.item_number, c.item_title), len(items))
+             for c in self.citations], dtype=np.int64)
+        self._n_items = len(items)
+        self._norm_texts = None
+
+    # ------------------------------------------------------------------ loading
+    @classmethod
+    def load(cls, index_dir: str | Path | None = None, settings: Settings | None = None, **overrides) -> "Retriever":
+        from .embed import DIMENSION, model_id
+
+        settings = settings or Settings.from_env(**({"index_dir": Path(index_dir)} if index_dir else {}), **overrides)
+        if index_dir is not None:
+            settings = replace(settings, index_dir=Path(index_dir).resolve())
+        version = load_version(settings.index_dir, model_id(), DIMENSION)
+        return cls(version, settings)
+
+    @property
+    def embedder(self):
+        if self._embedder is None:
+            with self._lock:
+                if self._embedder is None:
+                    from .embed import Embedder
+
+                    self._embedder = Embedder()
+        return self._embedder
+
+    def warm_up(self) -> None:
+        self.embedder.encode_query("warm up")
+
+    # ------------------------------------------------------------------ search
+    def _mask(self, f: Filters | None) -> np.ndarray:
+        n = len(self.citations)
+        mask = np.ones(n, dtype=bool)
+        if f is None:
+            return mask
+        if f.committee:
+            mask &= np.array([f.committee.lower() in c for c in self._committee_arr], dtype=bool)
+        if f.since:
+            mask &= np.array([bool(d) and d >= f.since for d in self._date_arr], dtype=bool)
+        if f.until:
+            mask &= np.array([bool(d) and d <= f.until for d in self._date_arr], dtype=bool)
+        if f.section:
+            mask &= np.isin(self._section_arr, list(f.section))
+        if f.source:
+            mask &= np.array([s == f.source or s.startswith(f.source.rstrip("/") + "/") for s in self._source_arr], dtype=bool)
+        return mask
+
+    def _check(self, question: str, k: int) -> str:
+        if not isinstance(question, str) or not question.strip():
+            raise BadQuery("question: empty; type a question about the panel papers")
+        if len(question) > MAX_QUESTION_CHARS:
+            raise BadQuery(f"question: {len(question)} characters, the limit is {MAX_QUESTION_CHARS}; shorten it")
+        if not isinstance(k, int) or not 1 <= k <= 100:
+            raise BadQuery(f"k: {k!r} is out of range; use a whole number from 1 to 100")
+        return question.strip()
+
+    def search(self, question: str, k: int | None = None, filters: Filters | None = None,
+               mode: str = "final") -> list[Passage]:
+        return self.run(question, k, filters, mode).passages
+
+    def run(self, question: str, k: int | None = None, filters: Filters | None = None,
+            mode: str = "final") -> SearchResult:
+        k = self.settings.top_k if k is None else k
+        question = self._check(question, k)
+        if mode not in MODES:
+            raise BadQuery(f"mode: {mode!r}; use one of {', '.join(MODES)}")
+        timings = {}
+        t0 = time.perf_counter()
+        mask = self._mask(filters)
+        intent = understand(question, self.committees, self.meeting_dates)
+        n = len(self.citations)
+        if n == 0 or not mask.any():
+            return SearchResult([], 0.0, intent, {"total_ms": 0.0})
+
+        lexical = self.version.lexical.scores(question) if mode != "dense" else np.zeros(n, np.float32)
+        timings["lexical_ms"] = (time.perf_counter() - t0) * 1000
+        t1 = time.perf_counter()
+        if mode != "lexical":
+            qvec = self.embedder.encode_query(question)
+            dense = self._dense_scores(qvec)
+        else:
+            dense = np.zeros(n, np.float32)
+        timings["dense_ms"] = (time.perf_counter() - t1) * 1000
+
+        if mode == "lexical":
+            scores = lexical.copy()
+        elif mode == "dense":
+            scores = dense.copy()
+        elif mode == "rrf":
+            scores = fusion.rrf([lexical, dense], self.settings.rrf_k, mask)
+        else:
+            scores = fusion.convex(dense, lexical, self.alpha, mask)
+            if mode == "final":
+                scores = self._meeting_aware(scores, intent, mask)
+        confidence = self._confidence(question, dense, lexical, scores, mask)
+        order = fusion.top_k(scores, max(k * 4, k + 10), mask)
+        passages = self._dedupe(order, scores, k)
+        timings["total_ms"] = (time.perf_counter() - t0) * 1000
+        return SearchResult(passages, confidence, intent, timings)
+
+    def _dense_scores(self, qvec: np.ndarray) -> np.ndarray:
+        n = len(self.citations)
+        if self.version.manifest.dense == "flat" or n <= 50_000:
+            return self.version.vectors @ qvec
+        # Approximate index: score the neighbours it returns; the rest get the floor.
+        scores = np.full(n, -1.0, dtype=np.float32)
+        sims, ids = self.version.dense.search(qvec[None, :].astype(np.float32), min(n, self.settings.candidates * 20))
+        valid = ids[0] >= 0
+        scores[ids[0][valid]] = sims[0][valid]
+        return scores
+
+    def _meeting_aware(self, scores: np.ndarray, intent: QueryIntent, mask: np.ndarray) -> np.ndarray:
+        out = scores.astype(np.float32).copy()
+        if intent.since:
+            dates = self._date_arr
+            if intent.since == "latest":
+                pool = [d for d, c in zip(dates, self._committee_arr)
+                        if d and (not intent.committee or c == intent.committee.lower())]
+                latest = max(pool) if pool else None
+                hit = np.array([d == latest for d in dates], dtype=bool)
+            else:
+                hit = np.array([bool(d) and intent.since <= d <= intent.until for d in dates], dtype=bool)
+            if hit.any():
+                out += self.date_boost * hit
+        if intent.committee:
+            out += self.committee_boost * (self._committee_arr == intent.committee.lower())
+        if intent.wants_decision:
+            out += self.decision_boost * (self._section_arr == "resolution")
+        # Agenda-item awareness: lift every passage of an item by how well its best passage matches.
+        best = np.zeros(self._n_items, dtype=np.float32)
+        np.maximum.at(best, self._item_of[mask], out[mask])
+        out += self.item_boost * best[self._item_of]
+        out[~mask] = 0.0
+        return out
+
+    def _confidence(self, question: str, dense: np.ndarray, lexical: np.ndarray, scores: np.ndarray,
+                    mask: np.ndarray) -> float:
+        """How well the best passages match: best cosine, and the share of the question's rarer words
+        found together in one top passage. Both matter: a question about a figure the papers never give
+        shares its topic words with many passages but not its specific ones."""
+        top = fusion.top_k(scores, 5, mask)
+        if not top:
+            return 0.0
+        known, unknown = self.version.lexical.known(question)
+        words = known + unknown
+        if not words:
+            coverage = 0.0
+        else:
+            idf = self.version.lexical.idf
+            weights = {w: idf.get(w, idf_max(idf)) for w in set(words)}
+            total = sum(weights.values())
+            coverage = 0.0
+            for i in top:
+                toks = set(self.version.lexical.tokenize(self.version.passages[i].lexical_text))
+                coverage = max(coverage, sum(wt for w, wt in weights.items() if w in toks) / total)
+        best_cos = float(np.max(dense[top])) if dense.any() else 0.0
+        return 0.5 * best_cos + 0.5 * coverage
+
+    def _dedupe(self, order: list[int], scores: np.ndarray, k: int) -> list[Passage]:
+        """Keep the first of near-identical passages; list the others as 'also in'."""
+        kept: list[tuple[int, set, list]] = []
+        for i in order:
+            shingles = _shingles(self.texts[i])
+            dup_of = None
+            for entry in kept:
+                if self.citations[entry[0]].source != self.citations[i].source and _jaccard(shingles, entry[1]) >= 0.6:
+                    dup_of = entry
+                    break
+            if dup_of is not None:
+                dup_of[2].append(self.citations[i])
+                continue
+            if len(kept) < k:
+                kept.append((i, shingles, []))
+        return [
+            Passage(id=i, text=self.texts[i], citation=self.citations[i], score=float(scores[i]), rank=r + 1,
+                    also_in=tuple(also))
+            for r, (i, _, also) in enumerate(kept)
+        ]
+
+    # ------------------------------------------------------------------ answers
+    def ask(self, question: str, k: int | None = None, filters: Filters | None = None) -> Answer:
+        from .answer import build_answer
+
+        result = self.run(question, k, filters)
+        return build_answer(question, result, self.settings.abstain_threshold, self.version.lexical, filters)
+
+    # ------------------------------------------------------------------ corpus facts
+    def stats(self) -> dict:
+        m = self.version.manifest
+        return {
+            "documents": len(m.files), "meetings": m.meetings, "items": m.items, "passages": m.passages,
+            "committees": self.committees,
+            "first_meeting": self.meeting_dates[0] if self.meeting_dates else None,
+            "last_meeting": self.meeting_dates[-1] if self.meeting_dates else None,
+            "sources": sorted(m.files), "model": m.model, "format_version": m.format_version,
+            "built": m.created,
+        }
+
+    def document_text(self, source: str) -> str | None:
+        doc = self.version.document(source)
+        return doc["text"] if doc else None
+
+    def item_passages(self, passage_id: int) -> list[int]:
+        """All passage ids of the same agenda item, in document order (for 'show the whole item')."""
+        item = self._item_of[passage_id]
+        return [int(i) for i in np.nonzero(self._item_of == item)[0]]
+
+
+def idf_max(idf: dict) -> float:
+    return max(idf.values()) if idf else 1.0
+
+
+def _shingles(text: str, n: int = 5) -> set:
+    words = _norm(text).split()
+    return {tuple(words[i : i + n]) for i in range(max(1, len(words) - n + 1))}
+
+
+def _jaccard(a: set, b: set) -> float:
+    if not a or not b:
+        return 0.0
+    return len(a & b) / len(a | b)

@@ -1,0 +1,264 @@
+"""The index on disk: a versioned, self-describing folder, replaced atomically.
+
+Layout::
+
+    index/
+      CURRENT                 name of the live version (replaced with os.replace: atomic)
+      v-<time>-<pid>/
+        manifest.json         format version, model, dimension, settings, corpus file hashes, counts
+        meta.sqlite           documents (text, hash, pages) and passages (span + citation)
+        vectors.npy           float32 [passages x dimension], L2-normalised, row i = passage id i
+        dense.faiss           FAISS index over the vectors (exact, or HNSW above a size)
+        lexical/              bm25s arrays and vocabulary (JSON + npy, no pickle)
+
+A build writes a new version folder completely, then points CURRENT at it, then removes old versions.
+An interrupted build (Ctrl-C, kill -9, full disk) leaves CURRENT on the previous version, so readers
+never see a half-written index; the stray folder is removed by the next build.
+"""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import sqlite3
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from .errors import IndexMismatch, IndexMissing
+from .records import Citation
+
+FORMAT_VERSION = 1
+REBUILD_HINT = "rebuild it with: qa index --rebuild"
+
+
+@dataclass(frozen=True)
+class PassageRow:
+    id: int
+    text: str
+    citation: Citation
+    lexical_text: str
+
+
+@dataclass
+class Manifest:
+    format_version: int
+    model: str
+    dimension: int
+    chunk_tokens: int
+    chunk_overlap: int
+    files: dict[str, str]  # source -> sha256
+    passages: int
+    meetings: int
+    items: int
+    dense: str = "flat"
+    created: str = ""
+    extra: dict = field(default_factory=dict)
+
+    def to_json(self) -> str:
+        return json.dumps(self.__dict__, indent=2, sort_keys=True)
+
+    @classmethod
+    def from_json(cls, text: str) -> "Manifest":
+        data = json.loads(text)
+        known = {k: data[k] for k in cls.__dataclass_fields__ if k in data}
+        return cls(**known)
+
+
+def current_version_dir(index_dir: Path) -> Path:
+    index_dir = Path(index_dir)
+    pointer = index_dir / "CURRENT"
+    if pointer.is_file():
+        name = pointer.read_text().strip()
+        version = index_dir / name
+        if name and version.is_dir():
+            return version
+        raise IndexMismatch(f"{index_dir}: CURRENT names a missing version {name!r}; {REBUILD_HINT}")
+    if (index_dir / "manifest.json").is_file():
+        return index_dir
+    raise IndexMissing(f"{index_dir}: no index here yet; build it with: qa index --index {index_dir}")
+
+
+def read_manifest(version_dir: Path) -> Manifest:
+    try:
+        return Manifest.from_json((version_dir / "manifest.json").read_text())
+    except (OSError, ValueError, TypeError) as exc:
+        raise IndexMismatch(f"{version_dir}: manifest.json unreadable ({exc.__class__.__name__}); {REBUILD_HINT}")
+
+
+def check_manifest(manifest: Manifest, where: Path, model_id: str, dimension: int) -> None:
+    if manifest.format_version != FORMAT_VERSION:
+        raise IndexMismatch(
+            f"{where}: index format {manifest.format_version}, this qa reads format {FORMAT_VERSION}; {REBUILD_HINT}"
+        )
+    if manifest.model != model_id or manifest.dimension != dimension:
+        raise IndexMismatch(
+            f"{where}: index built with model {manifest.model} ({manifest.dimension}d), this qa uses {model_id} "
+            f"({dimension}d); {REBUILD_HINT}"
+        )
+
+
+_SCHEMA = """
+CREATE TABLE documents (source TEXT PRIMARY KEY, sha256 TEXT NOT NULL, format TEXT NOT NULL,
+                        text TEXT NOT NULL, page_starts TEXT);
+CREATE TABLE passages (id INTEGER PRIMARY KEY, source TEXT NOT NULL, start INTEGER NOT NULL,
+                       end INTEGER NOT NULL, section TEXT NOT NULL, committee TEXT, meeting_date TEXT,
+                       item_number TEXT, item_title TEXT, page INTEGER, text TEXT NOT NULL,
+                       lexical_text TEXT NOT NULL);
+CREATE INDEX passages_source ON passages(source);
+"""
+
+
+def write_version(index_dir: Path, manifest: Manifest, documents: list[dict], rows: list[PassageRow],
+                  vectors: np.ndarray, ann_threshold: int) -> Path:
+    """Write a complete new version folder and make it current. Returns its path."""
+    from .lexical import LexicalIndex
+
+    index_dir = Path(index_dir)
+    index_dir.mkdir(parents=True, exist_ok=True)
+    name = f"v-{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}-{time.monotonic_ns() % 1_000_000}"
+    tmp = index_dir / f".tmp-{name}"
+    tmp.mkdir()
+    try:
+        con = sqlite3.connect(tmp / "meta.sqlite")
+        con.executescript(_SCHEMA)
+        con.executemany(
+            "INSERT INTO documents VALUES (?,?,?,?,?)",
+            [(d["source"], d["sha256"], d["format"], d["text"], json.dumps(d["page_starts"])) for d in documents],
+        )
+        con.executemany(
+            "INSERT INTO passages VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+            [(r.id, r.citation.source, r.citation.start, r.citation.end, r.citation.section, r.citation.committee,
+              r.citation.meeting_date, r.citation.item_number, r.citation.item_title, r.citation.page, r.text,
+              r.lexical_text) for r in rows],
+        )
+        con.commit()
+        con.close()
+        np.save(tmp / "vectors.npy", vectors.astype(np.float32))
+        manifest.dense = _write_dense(tmp / "dense.faiss", vectors, ann_threshold)
+        LexicalIndex.build([r.lexical_text for r in rows]).save(tmp / "lexical")
+        (tmp / "manifest.json").write_text(manifest.to_json())
+        _fsync_tree(tmp)
+        final = index_dir / name
+        os.replace(tmp, final)
+        pointer_tmp = index_dir / f".CURRENT.{os.getpid()}"
+        pointer_tmp.write_text(name + "\n")
+        _fsync_file(pointer_tmp)
+        os.replace(pointer_tmp, index_dir / "CURRENT")  # the commit point
+        _fsync_dir(index_dir)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    remove_stale_versions(index_dir)
+    return final
+
+
+def remove_stale_versions(index_dir: Path) -> None:
+    """Remove versions that CURRENT does not name, and leftovers of interrupted builds."""
+    try:
+        live = (index_dir / "CURRENT").read_text().strip()
+    except OSError:
+        return
+    for child in index_dir.iterdir():
+        if child.name == live or child.name == "CURRENT":
+            continue
+        if child.name.startswith(("v-", ".tmp-v-")) and child.is_dir():
+            # A reader may still hold an older version open; files stay readable on POSIX once opened.
+            shutil.rmtree(child, ignore_errors=True)
+        elif child.name.startswith(".CURRENT."):
+            child.unlink(missing_ok=True)
+
+
+def _write_dense(path: Path, vectors: np.ndarray, ann_threshold: int) -> str:
+    import faiss
+
+    dim = vectors.shape[1] if vectors.ndim == 2 and vectors.shape[0] else 384
+    if len(vectors) > ann_threshold:
+        index = faiss.IndexHNSWFlat(dim, 32, faiss.METRIC_INNER_PRODUCT)
+        index.hnsw.efConstruction = 80
+        kind = "hnsw"
+    else:
+        index = faiss.IndexFlatIP(dim)
+        kind = "flat"
+    if len(vectors):
+        index.add(np.ascontiguousarray(vectors, dtype=np.float32))
+    faiss.write_index(index, str(path))
+    return kind
+
+
+def _fsync_file(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _fsync_dir(path: Path) -> None:
+    try:
+        _fsync_file(path)
+    except OSError:
+        pass
+
+
+def _fsync_tree(root: Path) -> None:
+    for p in root.rglob("*"):
+        if p.is_file():
+            _fsync_file(p)
+    _fsync_dir(root)
+
+
+class IndexVersion:
+    """One loaded index version: passages in memory, vectors, FAISS, BM25, and document texts on demand."""
+
+    def __init__(self, version_dir: Path, manifest: Manifest):
+        import faiss
+
+        from .lexical import LexicalIndex
+
+        self.dir = version_dir
+        self.manifest = manifest
+        con = sqlite3.connect(f"file:{version_dir / 'meta.sqlite'}?mode=ro", uri=True)
+        try:
+            cur = con.execute(
+                "SELECT id, source, start, end, section, committee, meeting_date, item_number, item_title, page, "
+                "text, lexical_text FROM passages ORDER BY id"
+            )
+            self.passages = [
+                PassageRow(r[0], r[10], Citation(r[1], r[5], r[6], r[7], r[8], r[4], r[2], r[3], r[9]), r[11])
+                for r in cur
+            ]
+            self.documents = {r[0]: (r[1], r[2]) for r in con.execute("SELECT source, sha256, format FROM documents")}
+        finally:
+            con.close()
+        self.vectors = np.load(version_dir / "vectors.npy")
+        self.dense = faiss.read_index(str(version_dir / "dense.faiss"))
+        if manifest.dense == "hnsw":
+            self.dense.hnsw.efSearch = 128
+        self.lexical = LexicalIndex.load(version_dir / "lexical", len(self.passages))
+        if len(self.vectors) != len(self.passages):
+            raise IndexMismatch(f"{version_dir}: {len(self.vectors)} vectors for {len(self.passages)} passages; {REBUILD_HINT}")
+
+    def document(self, source: str) -> dict | None:
+        con = sqlite3.connect(f"file:{self.dir / 'meta.sqlite'}?mode=ro", uri=True)
+        try:
+            row = con.execute("SELECT source, sha256, format, text, page_starts FROM documents WHERE source=?",
+                              (source,)).fetchone()
+        finally:
+            con.close()
+        if row is None:
+            return None
+        return {"source": row[0], "sha256": row[1], "format": row[2], "text": row[3],
+                "page_starts": json.loads(row[4]) if row[4] else None}
+
+
+def load_version(index_dir: Path, model_id: str, dimension: int) -> IndexVersion:
+    version_dir = current_version_dir(Path(index_dir))
+    manifest = read_manifest(version_dir)
+    check_manifest(manifest, Path(index_dir), model_id, dimension)
+    try:
+        return IndexVersion(version_dir, manifest)
+    except (OSError, sqlite3.Error, ValueError, RuntimeError) as exc:
+        raise IndexMismatch(f"{index_dir}: index files unreadable ({exc.__class__.__name__}: {exc}); {REBUILD_HINT}")
