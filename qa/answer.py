@@ -19,10 +19,15 @@ NOT_FOUND = ("Not found in the panel papers: no passage answers this closely eno
 _BOUNDARY = re.compile(r"(?<=[.!?;:])[\"'’”)]*\s+(?=[\"'‘“(]?[A-Z0-9(•·-])|\n\s*\n|\n(?=\s*(?:[-•·*]|\(?[a-z0-9]{1,4}\)|[ivx]+\.))")
 
 
+_ABBREVIATION = re.compile(r"(?:\b(?:Mr|Mrs|Ms|Dr|Cllr|Prof|St|No|Nos|Cl|Sgt|Insp|Supt|Det|Rev|Hon|Co|Ltd|e\.g|i\.e|etc|cf|approx|para|Apt|vs)\.|\b[A-Z]\.)$")
+
+
 def sentences(text: str) -> list[tuple[int, int]]:
     """(start, end) spans of the sentences of ``text``, whitespace trimmed."""
     spans, pos = [], 0
     for m in _BOUNDARY.finditer(text):
+        if _ABBREVIATION.search(text[max(pos, m.start() - 8):m.start()]):
+            continue  # "Mrs. D. Taylor": a title or an initial, not the end of a sentence
         spans.append((pos, m.start()))
         pos = m.end()
     spans.append((pos, len(text)))

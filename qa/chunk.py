@@ -31,7 +31,9 @@ class Chunk:
 def _splitter(model_dir: str, chunk_tokens: int, overlap: int):
     from langchain_text_splitters import RecursiveCharacterTextSplitter
     from transformers import AutoTokenizer
+    from transformers.utils import logging as hf_logging
 
+    hf_logging.set_verbosity_error()  # the splitter measures long texts on purpose; no length warnings
     tokenizer = AutoTokenizer.from_pretrained(model_dir, local_files_only=True)
     splitter = RecursiveCharacterTextSplitter.from_huggingface_tokenizer(
         tokenizer,

@@ -34,6 +34,13 @@ def load_model():
     from sentence_transformers import SentenceTransformer
 
     torch.set_num_threads(max(1, min(4, os.cpu_count() or 1)))
+    try:  # keep library chatter (progress bars while loading weights) off the user's terminal
+        from transformers.utils import logging as hf_logging
+
+        hf_logging.set_verbosity_error()
+        hf_logging.disable_progress_bar()
+    except ImportError:
+        pass
     return SentenceTransformer(model_dir(), device="cpu", local_files_only=True)
 
 
@@ -42,7 +49,8 @@ class Embedder:
 
     def __init__(self):
         self.model = load_model()
-        self.dimension = self.model.get_sentence_embedding_dimension()
+        get_dim = getattr(self.model, "get_embedding_dimension", None) or self.model.get_sentence_embedding_dimension
+        self.dimension = get_dim()
 
     def encode(self, texts: list[str], batch_size: int = 32, progress: bool = False) -> np.ndarray:
         if not texts:

@@ -90,7 +90,7 @@ class Retriever:
             [items.setdefault((c.source, c.committee, c.meeting_date, c.item_number, c.item_title), len(items))
              for c in self.citations], dtype=np.int64)
         self._n_items = len(items)
-        self._norm_texts = None
+        self._register = None
 
     # ------------------------------------------------------------------ loading
     @classmethod
@@ -272,6 +272,27 @@ class Retriever:
 
         result = self.run(question, k, filters)
         return build_answer(question, result, self.settings.abstain_threshold, self.version.lexical, filters)
+
+    # ------------------------------------------------------------------ decisions register
+    def register(self):
+        """The decisions and requests register, built on first use from the indexed documents."""
+        if self._register is None:
+            with self._lock:
+                if self._register is None:
+                    from .decisions import Register
+
+                    self._register = Register.from_documents(self.parsed_documents())
+        return self._register
+
+    def parsed_documents(self):
+        from .parse import parse_text
+
+        docs = []
+        for source in sorted(self.version.documents):
+            d = self.version.document(source)
+            pages = tuple(d["page_starts"]) if d["page_starts"] else None
+            docs.append(parse_text(source, d["text"], pages, d["format"]))
+        return docs
 
     # ------------------------------------------------------------------ corpus facts
     def stats(self) -> dict:

@@ -1,0 +1,4 @@
+"""``python -m qa`` is the ``qa`` command."""
+from .cli import main
+
+main()

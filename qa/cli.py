@@ -1,0 +1,284 @@
+"""The ``qa`` command: a thin click layer over the library.
+
+Library errors (``QAError``) become one line on stderr and exit status 2; nothing else is caught here,
+so a bug still shows its traceback to the developer who has to fix it.
+"""
+from __future__ import annotations
+
+import json
+import sys
+from functools import wraps
+from pathlib import Path
+
+import click
+
+from .config import Settings
+from .errors import BadQuery, QAError
+
+
+def _friendly(fn):
+    @wraps(fn)
+    def wrapper(*args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except QAError as exc:
+            click.echo(f"qa: {exc}", err=True)
+            sys.exit(2)
+        except KeyboardInterrupt:
+            click.echo("qa: interrupted; the index on disk is unchanged", err=True)
+            sys.exit(130)
+
+    return wrapper
+
+
+def _settings(**overrides) -> Settings:
+    return Settings.from_env(**{k: v for k, v in overrides.items() if v is not None})
+
+
+def _date(value: str | None, name: str) -> str | None:
+    if value is None:
+        return None
+    from .dates import parse_user_date
+
+    try:
+        return parse_user_date(value)
+    except ValueError:
+        raise BadQuery(f"{name}: {value!r} is not a date; use YYYY-MM-DD")
+
+
+def _filters(committee, since, until, section, source):
+    from .records import SECTIONS
+    from .retrieve import Filters
+
+    sections = tuple(section) if section else None
+    for s in sections or ():
+        if s not in SECTIONS:
+            raise BadQuery(f"--section: {s!r}; use one of {', '.join(SECTIONS)}")
+    return Filters(committee=committee, since=_date(since, "--since"), until=_date(until, "--until"),
+                   section=sections, source=source)
+
+
+filter_options = [
+    click.option("--committee", help="Only this committee (any part of its name)."),
+    click.option("--since", help="Only meetings on or after this date (YYYY-MM-DD)."),
+    click.option("--until", help="Only meetings on or before this date (YYYY-MM-DD)."),
+    click.option("--section", multiple=True, help="Only these sections: agenda, minutes, resolution, report, appendix."),
+    click.option("--source", help="Only this document (path relative to the corpus folder)."),
+]
+
+
+def with_filters(fn):
+    for option in reversed(filter_options):
+        fn = option(fn)
+    return fn
+
+
+@click.group()
+@click.version_option(package_name="qa")
+def main():
+    """Cited answers from Police and Crime Panel papers."""
+
+
+@main.command("index")
+@click.option("--corpus", "corpus_dir", type=click.Path(path_type=Path), help="Corpus folder (default corpus/).")
+@click.option("--index", "index_dir", type=click.Path(path_type=Path), help="Index folder (default index/).")
+@click.option("--rebuild", is_flag=True, help="Re-read and re-embed every file.")
+@click.option("--json", "as_json", is_flag=True, help="Print the build report as JSON.")
+@_friendly
+def index_cmd(corpus_dir, index_dir, rebuild, as_json):
+    """Build or update the index from the corpus folder."""
+    from .build import build_index
+
+    settings = _settings(corpus_dir=corpus_dir, index_dir=index_dir)
+    report = build_index(settings, rebuild=rebuild, progress=False if as_json else None)
+    for s in report.skipped:
+        kept = " (kept the version indexed before)" if s.source in report.kept_previous else ""
+        click.echo(f"skipped {s}{kept}", err=True)
+    if as_json:
+        click.echo(json.dumps(report.to_dict()))
+    else:
+        click.echo(report.summary())
+    if report.skipped:
+        sys.exit(1)
+
+
+@main.command()
+@click.argument("question", required=False)
+@click.option("--file", "question_file", type=click.File("r", encoding="utf-8"), help="One question per line.")
+@click.option("--index", "index_dir", type=click.Path(path_type=Path))
+@click.option("-k", "k", type=click.IntRange(1, 100), default=5, show_default=True)
+@click.option("--json", "as_json", is_flag=True)
+@with_filters
+@_friendly
+def ask(question, question_file, index_dir, k, as_json, committee, since, until, section, source):
+    """Answer a question with cited passages."""
+    from .retrieve import Retriever
+
+    if not question and not question_file:
+        raise BadQuery('give a question, e.g. qa ask "what was said about 101 waiting times?", or --file FILE')
+    filters = _filters(committee, since, until, section, source)
+    retriever = Retriever.load(settings=_settings(index_dir=index_dir))
+    questions = [question] if question else [line.rstrip("\n") for line in question_file]
+    for q in questions:
+        if question_file and not q.strip():
+            click.echo(json.dumps({"question": q, "error": "empty line"}) if as_json else "")
+            continue
+        try:
+            answer = retriever.ask(q, k=k, filters=filters)
+        except BadQuery as exc:
+            if not question_file:
+                raise
+            click.echo(json.dumps({"question": q, "error": str(exc)}))
+            continue
+        if as_json:
+            click.echo(json.dumps(answer.to_dict(), ensure_ascii=False))
+        else:
+            click.echo(render_answer(answer))
+
+
+def render_answer(answer) -> str:
+    from .dates import uk_date
+
+    lines = []
+    if answer.abstained:
+        lines.append(answer.message)
+    elif answer.text:
+        lines.append(answer.text)
+    lines.append("")
+    for p in answer.passages:
+        c = p.citation
+        item = f"item {c.item_number}: {c.item_title}" if c.item_number else (c.item_title or "no item")
+        lines.append(f"[{p.rank}] {c.committee or 'committee not stated'} · {uk_date(c.meeting_date) or 'date not stated'}"
+                     f" · {item} · {c.section} · {c.source}:{c.start}-{c.end}" + (f" p.{c.page}" if c.page else ""))
+        snippet = " ".join(p.text.split())
+        lines.append("    " + (snippet[:400] + ("…" if len(snippet) > 400 else "")))
+        for other in p.also_in:
+            lines.append(f"    also in {other.source} ({uk_date(other.meeting_date) or 'date not stated'})")
+    return "\n".join(lines)
+
+
+@main.command("eval")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--index", "index_dir", type=click.Path(path_type=Path))
+@click.option("-k", "k", type=click.IntRange(1, 100), default=10, show_default=True)
+@click.option("--compare", is_flag=True, help="Lexical, dense, RRF, fused and final side by side.")
+@click.option("--json", "as_json", is_flag=True)
+@_friendly
+def eval_cmd(path, index_dir, k, compare, as_json):
+    """Recall@1/5/10 and MRR@10 over a question file (dev.jsonl format)."""
+    from .evaluate import HEADER, evaluate, load_questions, table
+    from .retrieve import Retriever
+
+    rows = load_questions(path)
+    retriever = Retriever.load(settings=_settings(index_dir=index_dir))
+    retriever.warm_up()
+    modes = ["lexical", "dense", "rrf", "fused", "final"] if compare else ["final"]
+    results = [evaluate(retriever, rows, mode, k)[0] for mode in modes]
+    if as_json:
+        click.echo(json.dumps([r.__dict__ for r in results]))
+        return
+    if not compare:
+        s = results[0]
+        click.echo(f"questions: {s.answerable} answerable, {s.unanswerable} unanswerable")
+        click.echo(f"recall@1 {s.recall[1]:.3f}  recall@5 {s.recall[5]:.3f}  recall@10 {s.recall[10]:.3f}  "
+                   f"MRR@10 {s.mrr10:.3f}")
+        if s.abstain_unanswerable is not None:
+            click.echo(f"abstained on {s.abstain_unanswerable:.0%} of unanswerable, {s.abstain_answerable:.0%} of answerable")
+        click.echo(f"median latency {s.median_ms:.1f} ms")
+        return
+    click.echo(table([HEADER] + [r.row() for r in results]))
+
+
+@main.command()
+@click.option("--index", "index_dir", type=click.Path(path_type=Path))
+@click.option("--json", "as_json", is_flag=True)
+@_friendly
+def status(index_dir, as_json):
+    """What the index holds: documents, meetings, dates covered."""
+    from .retrieve import Retriever
+
+    stats = Retriever.load(settings=_settings(index_dir=index_dir)).stats()
+    if as_json:
+        click.echo(json.dumps(stats))
+        return
+    for key, value in stats.items():
+        click.echo(f"{key}: {', '.join(value) if isinstance(value, list) else value}")
+
+
+@main.command()
+@click.option("--query", help="Words to look for in the decision or request.")
+@click.option("--committee", help="Only this committee (any part of its name).")
+@click.option("--since", help="Only meetings on or after this date (YYYY-MM-DD).")
+@click.option("--until", help="Only meetings on or before this date (YYYY-MM-DD).")
+@click.option("--kind", type=click.Choice(["noted", "approved", "requested", "scheduled", "elected", "excluded", "other"]))
+@click.option("--open", "open_only", is_flag=True, help="Requests not yet delivered (instead of decisions).")
+@click.option("--requests", "requests_only", is_flag=True, help="All requests and what delivered them.")
+@click.option("--index", "index_dir", type=click.Path(path_type=Path))
+@click.option("--json", "as_json", is_flag=True)
+@_friendly
+def decisions(query, committee, since, until, kind, open_only, requests_only, index_dir, as_json):
+    """The decisions register: what was resolved, and what was asked for and whether it came back."""
+    from .dates import uk_date
+    from .retrieve import Retriever
+
+    since, until = _date(since, "--since"), _date(until, "--until")
+    retriever = Retriever.load(settings=_settings(index_dir=index_dir))
+    register = retriever.register()
+    if open_only or requests_only:
+        records = register.find_requests(query=query, committee=committee, since=since, until=until,
+                                         open_only=open_only)
+    else:
+        records = register.find_decisions(query=query, committee=committee, since=since, until=until, kind=kind)
+    if as_json:
+        for r in records:
+            click.echo(json.dumps(r.to_dict(), ensure_ascii=False))
+        return
+    if not records:
+        click.echo("no matching records")
+    for r in records:
+        c = r.citation
+        head = f"{uk_date(r.meeting_date) or 'date not stated'} · {r.committee or 'committee not stated'} · item {r.item_number or '-'}: {r.item_title or ''}"
+        if hasattr(r, "kind"):
+            click.echo(f"{head} · {r.clause or ''} [{r.kind}]")
+        else:
+            state = "OPEN" if r.status == "open" else f"delivered: {r.delivered_title} ({uk_date(r.delivered_date) or '?'})"
+            click.echo(f"{head} · {state}")
+        click.echo("    " + " ".join(r.text.split()))
+        click.echo(f"    {c.source}:{c.start}-{c.end}")
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
+@click.option("--index", "index_dir", type=click.Path(path_type=Path))
+@_friendly
+def serve(host, port, index_dir):
+    """HTTP API (FastAPI): /health, /search, /answer, /decisions, OpenAPI at /docs."""
+    from .server import serve as run_server
+
+    run_server(host=host, port=port, settings=_settings(index_dir=index_dir))
+
+
+@main.command()
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@_friendly
+def inspect(path):
+    """Show how one file is parsed into meetings, items and sections."""
+    from .extract import extract
+    from .parse import parse_text
+
+    extracted = extract(path)
+    doc = parse_text(path.name, extracted.text, extracted.page_starts, extracted.format)
+    prev = None
+    for s in doc.sections:
+        key = (s.item.meeting, s.item.number, s.item.title)
+        if key != prev:
+            m = s.item.meeting
+            click.echo(f"{m.date or 'no date'} | {m.committee or 'no committee'} | item {s.item.number} | {s.item.title}")
+            prev = key
+        page = f" p.{doc.page_at(s.start)}" if doc.page_starts else ""
+        click.echo(f"    {s.kind:10} [{s.start}, {s.end}){page} {' '.join(doc.text[s.start:s.start + 70].split())!r}")
+
+
+if __name__ == "__main__":
+    main()
