@@ -51,6 +51,16 @@ def _score(sentence: str, weights: dict[str, float], tokenize) -> float:
 
 def extract_answer(question: str, passages: list[Passage], lexical, wants_decision: bool,
                    max_sentences: int = 2, from_top: int = 3) -> tuple[str | None, tuple[AnswerSentence, ...]]:
+    if wants_decision:
+        # A question about a decision is answered from the resolution itself, clause by clause.
+        resolution = next((p for p in passages[:from_top] if p.citation.section == "resolution"), None)
+        if resolution is not None:
+            spans = [(s, e) for s, e in sentences(resolution.text)
+                     if not re.fullmatch(r"\W*(?:unanimously\s+)?resolved\W*", resolution.text[s:e], re.I)]
+            out = tuple(AnswerSentence(resolution.text[s:e], resolution.rank, resolution.citation.start + s,
+                                       resolution.citation.start + e) for s, e in spans[:4])
+            if out:
+                return " ".join(f"{a.text} [{a.passage_rank}]" for a in out), out
     tokenize = lexical.tokenize
     q_tokens = set(tokenize(question))
     idf = lexical.idf
@@ -83,7 +93,36 @@ def extract_answer(question: str, passages: list[Passage], lexical, wants_decisi
     return " ".join(f"{a.text} [{a.passage_rank}]" for a in out), out
 
 
-def build_answer(question: str, result, threshold: float, lexical, filters=None) -> Answer:
+_QUANTITY = re.compile(
+    r"^\s*(?:how\s+(?:many|much|often|long)|what\s+(?:number|percentage|proportion|amount|figure|total|sum)|"
+    r"what\s+(?:was|were|is|are)\s+the\s+(?:number|volume|total|amount|cost|figure|rate|percentage|value))\b",
+    re.I,
+)
+_NUMERIC_TOKEN = re.compile(r"^(?:fy\d{4}|£?\d[\d,.]*%?)$")
+
+
+def unsupported(question: str, passages, sents, lexical, item_tokens) -> str | None:
+    """Why the best passages cannot answer the question, or None. Two checks a reader would make:
+    a figure asked for must be given (a number the question did not already contain), and a specific
+    year or figure named in the question must appear in the agenda item the answer comes from."""
+    tokenize = lexical.tokenize
+    q_tokens = set(tokenize(question))
+    if _QUANTITY.match(question):
+        numbers = {t for a in sents for t in tokenize(a.text) if _NUMERIC_TOKEN.match(t) and any(c.isdigit() for c in t)}
+        if not numbers - q_tokens:
+            return "the passages found give no figure for this"
+    specific = {t for t in q_tokens if _NUMERIC_TOKEN.match(t) and any(c.isdigit() for c in t)}
+    if specific:
+        top = passages[:3]
+        def covered(p) -> bool:
+            known = item_tokens(p) | set(tokenize((p.citation.meeting_date or "")[:4]))
+            return specific <= known
+        if not any(covered(p) for p in top):
+            return "the passages found do not mention " + ", ".join(sorted(specific))
+    return None
+
+
+def build_answer(question: str, result, threshold: float, lexical, filters=None, item_tokens=None) -> Answer:
     understood = result.intent.to_dict()
     if filters is not None and not filters.is_empty():
         understood["filters"] = filters.to_dict()
@@ -92,5 +131,9 @@ def build_answer(question: str, result, threshold: float, lexical, filters=None)
     if not passages or result.confidence < threshold:
         return Answer(question=question, abstained=True, passages=passages, message=NOT_FOUND, understood=understood)
     text, sents = extract_answer(question, list(passages), lexical, result.intent.wants_decision)
+    reason = unsupported(question, passages, sents, lexical, item_tokens) if item_tokens else None
+    if reason:
+        understood["abstained_because"] = reason
+        return Answer(question=question, abstained=True, passages=passages, message=NOT_FOUND, understood=understood)
     return Answer(question=question, abstained=False, passages=passages, text=text, sentences=sents,
                   understood=understood)

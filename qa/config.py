@@ -26,7 +26,7 @@ class Settings:
     corpus_dir: Path = PROJECT_ROOT / "corpus"
     index_dir: Path = PROJECT_ROOT / "index"
     # Passage size in word pieces of the embedding model (its window is 256; the context prefix needs room).
-    chunk_tokens: int = 180
+    chunk_tokens: int = 128
     chunk_overlap: int = 40
     top_k: int = 5
     # Fusion: reciprocal-rank constant and how many candidates each retriever contributes.

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
+_FINANCIAL_YEAR = re.compile(r"\b((?:19|20)?\d\d)\s?[/-]\s?(\d\d)\b(?![/-]\d)")
 _TOKEN = re.compile(r"[a-z0-9£%]+(?:[.,'’][a-z0-9]+)*")
 STOPWORDS = frozenset(
     "a an and are as at be been but by did do does for from had has have how i if in into is it its of on or "
@@ -35,6 +36,8 @@ class Tokenizer:
         self.stemmer = _stemmer()
 
     def __call__(self, text: str) -> list[str]:
+        # Financial years are written "2018/19", "18/19" and "2018-19": index all as one word "fy18/19".
+        text = _FINANCIAL_YEAR.sub(lambda m: f" fy{m.group(1)[-2:]}{m.group(2)[-2:]} ", text)
         words = [w.replace("’", "'") for w in _TOKEN.findall(text.lower())]
         words = [w.rstrip(".,'") for w in words]
         words = [w for w in words if w and w not in STOPWORDS]

@@ -137,6 +137,14 @@ def _committee_before_held(text: str) -> str | None:
     return tidy_committee(m.group(1)) if m else None
 
 
+def _heading_committee(lines: list[_Line], i: int) -> str | None:
+    for k in range(i - 1, max(-1, i - 8), -1):
+        c = lines[k].clean
+        if re.search(r"\b(?:council|committee|panel|board|cabinet|forum|partnership)\b", c, re.I) and len(c) < 100:
+            return tidy_committee(c)
+    return None
+
+
 def _find_report_cover(lines: list[_Line], i: int) -> tuple[int, int] | None:
     """If a report cover block starts around line i, return (first line, last line) of its key lines."""
     if not (_REPORT_OF.match(lines[i].clean) or _SUBJECT.match(lines[i].clean)):
@@ -211,7 +219,10 @@ def _find_zones(lines: list[_Line]) -> list[_Zone]:
             head = _header_text(lines, i, 5)
             iso = first_date(head)
             if iso:
-                committee = _committee_before_held(head) or (pack.committee if pack else None)
+                committee = _committee_before_held(head)
+                if committee is None or re.match(r"^(?:above|said|aforementioned)\b", committee, re.I):
+                    # "Minutes of a meeting of the above Council": the name is in the heading above.
+                    committee = _heading_committee(lines, i) or (pack.committee if pack else None)
                 zones.append(_Zone(_back_up(lines, i, zones[-1].line if zones else -1), "minutes", Meeting(committee, iso)))
                 i += 1
                 continue

@@ -65,7 +65,7 @@ class Retriever:
     """Load once, query many times; safe to share between threads (reads only)."""
 
     # Weights of the final ranking (measured with ``qa eval --compare``; see README).
-    alpha = 0.5  # dense share of the convex fusion
+    alpha = 0.35  # dense share of the convex fusion
     date_boost = 0.35
     committee_boost = 0.15
     decision_boost = 0.12
@@ -91,6 +91,7 @@ class Retriever:
              for c in self.citations], dtype=np.int64)
         self._n_items = len(items)
         self._register = None
+        self._item_token_cache: dict[int, set[str]] = {}
 
     # ------------------------------------------------------------------ loading
     @classmethod
@@ -213,12 +214,16 @@ class Retriever:
                 out += self.date_boost * hit
         if intent.committee:
             out += self.committee_boost * (self._committee_arr == intent.committee.lower())
-        if intent.wants_decision:
-            out += self.decision_boost * (self._section_arr == "resolution")
         # Agenda-item awareness: lift every passage of an item by how well its best passage matches.
         best = np.zeros(self._n_items, dtype=np.float32)
         np.maximum.at(best, self._item_of[mask], out[mask])
-        out += self.item_boost * best[self._item_of]
+        item_best = best[self._item_of]
+        if intent.wants_decision:
+            # "What did they resolve about X": the resolution of the item that best matches X answers it,
+            # even when the resolution's own words ("be noted") share nothing with the question.
+            resolution = self._section_arr == "resolution"
+            out[resolution] = np.maximum(out[resolution], item_best[resolution]) + self.decision_boost
+        out += self.item_boost * item_best
         out[~mask] = 0.0
         return out
 
@@ -271,7 +276,22 @@ class Retriever:
         from .answer import build_answer
 
         result = self.run(question, k, filters)
-        return build_answer(question, result, self.settings.abstain_threshold, self.version.lexical, filters)
+        return build_answer(question, result, self.settings.abstain_threshold, self.version.lexical, filters,
+                            item_tokens=self._item_tokens)
+
+    def _item_tokens(self, passage: Passage) -> set[str]:
+        """Every word of the agenda item a passage belongs to (cached: items are re-used across questions)."""
+        item = int(self._item_of[passage.id])
+        cached = self._item_token_cache.get(item)
+        if cached is None:
+            tokenize = self.version.lexical.tokenize
+            cached = set()
+            for i in np.nonzero(self._item_of == item)[0]:
+                cached.update(tokenize(self.version.passages[int(i)].lexical_text))
+            if len(self._item_token_cache) > 4096:
+                self._item_token_cache.clear()
+            self._item_token_cache[item] = cached
+        return cached
 
     # ------------------------------------------------------------------ decisions register
     def register(self):

@@ -1,0 +1,175 @@
+"""Parser tests on the shipped documents and on layouts the tests write themselves."""
+from pathlib import Path
+
+import pytest
+
+from qa.parse import parse_text, tidy_committee
+
+CORPUS = Path(__file__).resolve().parent.parent / "corpus"
+PANEL = "Leicester, Leicestershire and Rutland Police and Crime Panel"
+BOARD = "Leicestershire and Rutland Safer Communities Strategy Board"
+
+
+def parse(name: str):
+    path = next(CORPUS.glob(name + "*"))
+    return parse_text(path.name, path.read_text(encoding="utf-8"))
+
+
+def items(doc, date=None, kinds=None):
+    """[(number, title)] of a document's items in order, optionally for one meeting date / section kinds."""
+    out = []
+    for s in doc.sections:
+        if date is not None and s.item.meeting.date != date:
+            continue
+        if kinds is not None and s.kind not in kinds:
+            continue
+        key = (s.item.number, s.item.title)
+        if s.item.number is not None and key not in out:
+            out.append(key)
+    return out
+
+
+def test_minutes_page_of_the_panel_has_every_item_with_its_title_and_date():
+    doc = parse("000")
+    assert {m.date for m in doc.meetings()} == {"2019-09-24"}
+    assert {m.committee for m in doc.meetings()} == {PANEL}
+    assert items(doc) == [
+        ("20", "Minutes of the previous meeting"),
+        ("21", "Public Question Time"),
+        ("22", "Urgent items"),
+        ("23", "Declarations of interest"),
+        ("24", "Police and Crime Commissioner's Annual Report 2018/19"),
+        ("25", "Leicestershire Police Performance Report - 2019/20 Quarter1"),
+        ("26", "Office of the Police and Crime Commissioner Performance Report - 2019/20 Quarter 1"),
+        ("27", "People Zones"),
+        ("28", "Violence Reduction Unit"),
+        ("29", "Modern Slavery and Human Trafficking"),
+        ("30", "Review of Leicester, Leicestershire and Rutland Police and Crime Panel Constitution"),
+        ("31", "Date of next meeting"),
+    ]
+
+
+def test_minutes_page_of_the_board_has_every_item_with_its_title_and_date():
+    doc = parse("001")
+    assert {(m.committee, m.date) for m in doc.meetings()} == {(BOARD, "2020-09-25")}
+    numbers = [n for n, _ in items(doc)]
+    assert numbers == [str(i) for i in range(1, 17)]
+    titles = dict(items(doc))
+    assert titles["1"] == "Election of Chairman"
+    assert titles["8"] == "Glen Parva Prison Update - Ministry of Justice"
+    assert titles["9"] == "LSCSB Performance 2020-21 Q1 report"
+    assert titles["12"] == "Partner Update - Leicestershire Fire and Rescue Service"
+    assert titles["16"] == "County Lines - Operational Learning"
+
+
+def test_page_sections_split_agenda_minutes_and_resolution():
+    doc = parse("001")
+    item8 = [s for s in doc.sections if s.item.number == "8"]
+    kinds = [s.kind for s in item8]
+    assert kinds[0] == "agenda" and "minutes" in kinds and kinds[-1] == "resolution"
+    resolution = next(s for s in item8 if s.kind == "resolution")
+    text = doc.text[resolution.start:resolution.end]
+    assert text.startswith("RESOLVED:")
+    assert "(b)" in text and "Ministry of Justice be requested to attend" in text
+
+
+def test_reprinted_minutes_in_the_july_2019_pack_keep_their_own_date():
+    doc = parse("002")
+    june = items(doc, "2019-06-03")
+    assert [n for n, _ in june] == [str(i) for i in range(1, 12)]
+    assert dict(june)["7"].startswith("HMICFRS Report")
+    assert dict(june)["11"] == "Dates of future meetings"
+    # The pack's own agenda is for 22 July 2019.
+    assert [n for n, _ in items(doc, "2019-07-22", {"agenda"})] == [str(i) for i in range(1, 10)]
+
+
+def test_reports_in_the_july_2019_pack_belong_to_the_pack_meeting_and_item():
+    doc = parse("002")
+    reports = items(doc, "2019-07-22", {"report", "appendix"})
+    assert reports == [("6", "Annual Performance Report"), ("7", "Regional Collaboration")]
+    dvpo = doc.text.index("138 Domestic Violence Prevention Orders")
+    section = next(s for s in doc.sections if s.start <= dvpo < s.end)
+    assert (section.item.meeting.date, section.item.number) == ("2019-07-22", "6")
+    assert section.kind in {"report", "appendix"}
+
+
+def test_reprinted_minutes_in_the_july_2020_pack_keep_their_own_date():
+    doc = parse("003")
+    june = dict(items(doc, "2020-06-15"))
+    assert list(june) == [str(i) for i in range(1, 13)]
+    assert june["2"] == "MINUTES OF THE PREVIOUS MEETING HELD 20 FEBRUARY 2020"
+    assert june["10"].startswith("OVERVIEW OF THE CHILD CRIMINAL EXPLOITATION")
+    # Numbered resolution clauses are not agenda items.
+    clause = doc.text.index("That if required a letter on behalf of the Police and Crime Panel")
+    section = next(s for s in doc.sections if s.start <= clause < s.end)
+    assert (section.item.number, section.kind, section.item.meeting.date) == ("6", "resolution", "2020-06-15")
+
+
+def test_reports_in_the_july_2020_pack_belong_to_the_pack_meeting_and_item():
+    doc = parse("003")
+    reports = [n for n, _ in items(doc, "2020-07-28", {"report", "appendix"})]
+    assert reports == ["7", "8", "9", "10"]
+    for needle, item in [("Cardiff Model", "9"), ("banned from driving for 18 months", "10"),
+                         ("Dear Albert", "8"), ("£364,000", "9")]:
+        at = doc.text.index(needle)
+        section = next(s for s in doc.sections if s.start <= at < s.end)
+        assert (section.item.meeting.date, section.item.number) == ("2020-07-28", item), needle
+
+
+def test_agenda_item_page_without_a_date_has_a_null_date():
+    doc = parse("004")
+    assert {m.date for m in doc.meetings()} == {None}
+    titles = {s.item.title for s in doc.sections}
+    assert titles == {"Performance Report - Quarter 1"}
+    assert any(s.kind == "resolution" for s in doc.sections)
+
+
+@pytest.mark.parametrize("name", ["000", "001", "002", "003", "004"])
+def test_sections_are_ordered_disjoint_spans_of_the_text(name):
+    doc = parse(name)
+    last_end = 0
+    for s in doc.sections:
+        assert last_end <= s.start < s.end <= len(doc.text)
+        assert doc.text[s.start:s.end].strip()
+        last_end = s.end
+
+
+def test_minutes_of_another_council_with_minute_numbers():
+    text = (
+        "TINTERN COMMUNITY COUNCIL\n\n"
+        "Minutes of a meeting of the Anytown Community Council held on Monday 24th June 2019 at 7.00pm\n"
+        "in the Village Hall.\n\n"
+        "Present: Cllr A (Chair), Cllr B\n\n"
+        "2709. Police Report: Attached. Farm break-ins still occurring.\n\n"
+        "2710. Planning Permissions:-\n"
+        "DM/2019/00123 Extension at Mill Cottage. No objection.\n\n"
+        "It was RESOLVED that:\n"
+        "1. the application be supported;\n"
+        "2. the clerk writes to the county council.\n\n"
+        "2711. Date of next meeting: 29th July 2019.\n"
+    )
+    doc = parse_text("x.txt", text)
+    assert {m.date for m in doc.meetings()} == {"2019-06-24"}
+    assert {m.committee for m in doc.meetings()} == {"Anytown Community Council"}
+    assert items(doc) == [("2709", "Police Report: Attached. Farm break-ins still occurring"),
+                          ("2710", "Planning Permissions"), ("2711", "Date of next meeting: 29th July 2019")]
+    clause = text.index("2. the clerk")
+    section = next(s for s in doc.sections if s.start <= clause < s.end)
+    assert (section.item.number, section.kind) == ("2710", "resolution")
+
+
+def test_minutes_of_the_above_council_take_the_name_from_the_heading():
+    text = ("TINTERN COMMUNITY COUNCIL\n\nMinutes of a meeting of the above Council held on Monday 24th June 2019 "
+            "at 7.00pm in\nTintern Village Hall.\n\n2709. Police Report: none.\n")
+    doc = parse_text("t.txt", text)
+    assert {(m.committee, m.date) for m in doc.meetings()} == {("Tintern Community Council", "2019-06-24")}
+
+
+def test_a_document_that_states_no_date_gets_none():
+    doc = parse_text("note.txt", "Notes\n\n1. Budget\n\nThe budget was discussed.\n")
+    assert {m.date for m in doc.meetings()} == {None}
+
+
+def test_committee_names_in_capitals_are_tidied():
+    assert tidy_committee("LEICESTER, LEICESTERSHIRE AND RUTLAND POLICE AND CRIME PANEL**") == PANEL
+    assert tidy_committee("the Audit Committee.") == "Audit Committee"
