@@ -767,6 +767,11 @@ def _decisions_answer(question: str, register: Register, topic: list[str], limit
                    lambda d: f"{_head(d)}{' ' + d.clause if d.clause else ''} [{d.kind}]")
 
 
+def asks_register(question: str) -> bool:
+    """Cheap test, before the register is built, of whether a question is one the register answers."""
+    return bool(_OPEN_QUESTION.search(question) or _DECISION_QUESTION.search(question))
+
+
 def answer_from_register(question: str, register: Register, limit: int = 25) -> Answer | None:
     """Answer "what was resolved about X" and "what are we still waiting for" from the register, else None."""
     topic = _topic_words(question)
@@ -777,5 +782,5 @@ def answer_from_register(question: str, register: Register, limit: int = 25) -> 
     return None
 
 
-__all__ = ["Request", "Register", "extract_decisions", "extract_requests", "link_requests", "answer_from_register",
+__all__ = ["Request", "Register", "extract_decisions", "extract_requests", "link_requests", "answer_from_register", "asks_register",
            "decision_kind", "subject_words"]

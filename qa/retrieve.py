@@ -275,6 +275,13 @@ class Retriever:
     def ask(self, question: str, k: int | None = None, filters: Filters | None = None) -> Answer:
         from .answer import build_answer
 
+        if filters is None or filters.is_empty():
+            from .decisions import answer_from_register, asks_register
+
+            if asks_register(question):
+                from_register = answer_from_register(question, self.register())
+                if from_register is not None:
+                    return from_register
         result = self.run(question, k, filters)
         return build_answer(question, result, self.settings.abstain_threshold, self.version.lexical, filters,
                             item_tokens=self._item_tokens)
