@@ -19,7 +19,8 @@ MONTHS = {
     "awst": 8, "medi": 9, "hydref": 10, "tachwedd": 11, "rhagfyr": 12,
 }
 _MONTH_RE = "|".join(sorted(MONTHS, key=len, reverse=True))
-_ORD = r"(?:st|nd|rd|th|<sup>\s*(?:st|nd|rd|th)\s*</sup>|\^(?:st|nd|rd|th))?"
+# English ordinals, and Welsh ones ("11eg", "10fed", "1af", "2il", "3ydd") for bilingual councils.
+_ORD = r"(?:st|nd|rd|th|eg|ed|fed|af|il|ydd|edd|ain|<sup>\s*(?:st|nd|rd|th)\s*</sup>|\^(?:st|nd|rd|th))?"
 _DAY_MONTH_YEAR = re.compile(
     rf"\b(?P<d>[0-3]?\d){_ORD}[\s\-]+(?:of\s+)?(?P<m>{_MONTH_RE})\.?,?[\s\-]+(?P<y>(?:19|20)\d\d)\b", re.I
 )

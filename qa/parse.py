@@ -30,7 +30,11 @@ _WEEKDAY = r"(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day"
 _PAGE_HEADER = re.compile(rf"^(?P<committee>.{{3,200}}?)\s+[-–]\s+{_WEEKDAY},?\s+(?P<rest>.*)$", re.I)
 _MINUTES_HEADER = re.compile(r"^(?:the\s+)?minutes\s+of\s+(?:a|the|an)\s+(?:[\w-]+\s+){0,3}?meeting\s+of\b", re.I)
 _AGENDA_MEETING = re.compile(r"^(?:meeting|committee|body)\s*[:\t]\s*(?P<c>.+)$", re.I)
-_MEETING_OF = re.compile(r"^(?:(?:notice|summons)\s+of\s+(?:a\s+)?)?(?:(?:annual|ordinary|extraordinary|special)\s+)?meeting\s+of\s+(?:the\s+)?(?P<c>.+)$", re.I)
+_MEETING_OF = re.compile(
+    r"^(?:(?:notice|summons)\s+of\s+)?(?:an?\s+)?(?:(?:annual|ordinary|extraordinary|special)\s+)?meeting\s+of\s+(?:the\s+)?"
+    r"(?P<c>.+?)(?:\s+(?:will\s+be|is\s+to\s+be)\s+held\b.*)?$",
+    re.I,
+)
 _DATE_LINE = re.compile(r"^(?:date(?:\s*/\s*time)?|held)\s*[:\t]?\s*(?P<d>.+)$", re.I)
 _REPORT_OF = re.compile(r"^(?:report\s+(?:of|by|from)|author|lead\s+officer|report\s+author)s?\b\s*[:\t ]", re.I)
 _SUBJECT = re.compile(r"^(?:subject|title(?:\s+of\s+report)?|report\s+title)\s*[:\t ]\s*(?P<s>\S.{2,200})$", re.I)
@@ -124,6 +128,17 @@ class _Zone:
     item_number: str | None = None  # report cover's own "Agenda item: N"
 
 
+_SUMMONS = re.compile(r"\b(?:summoned|summonsed)\s+to\b|\bnotice\s+is\s+(?:hereby\s+)?given\b", re.I)
+_BODY = re.compile(r"\b(?:council|committee|panel|board|cabinet|forum|partnership|commission)\b", re.I)
+
+
+def _next_text(lines: list[_Line], i: int) -> int | None:
+    for j in range(i + 1, min(len(lines), i + 6)):
+        if lines[j].clean:
+            return j
+    return None
+
+
 def _header_text(lines: list[_Line], i: int, span: int = 4) -> str:
     return " ".join(l.clean for l in lines[i : i + span] if l.clean)
 
@@ -140,7 +155,7 @@ def _committee_before_held(text: str) -> str | None:
 def _heading_committee(lines: list[_Line], i: int) -> str | None:
     for k in range(i - 1, max(-1, i - 8), -1):
         c = lines[k].clean
-        if re.search(r"\b(?:council|committee|panel|board|cabinet|forum|partnership)\b", c, re.I) and len(c) < 100:
+        if _BODY.search(c) and len(c) < 100 and _heading_like(lines[k]) and not re.match(r"^to\b", c, re.I):
             return tidy_committee(c)
     return None
 
@@ -227,6 +242,38 @@ def _find_zones(lines: list[_Line]) -> list[_Zone]:
                 i += 1
                 continue
 
+        # A summons: "You are summoned to attend the annual meeting of the above Council ... on <date>".
+        if _SUMMONS.search(s):
+            head = _header_text(lines, i, 4)
+            iso = first_date(head)
+            if iso:
+                committee = _committee_before_held(head)
+                if committee is None or re.match(r"^(?:above|said)\b", committee, re.I):
+                    committee = _heading_committee(lines, i)
+                pack = Meeting(committee, iso)
+                start = _back_up(lines, i, zones[-1].line if zones else -1)
+                zones.append(_Zone(start if zones else 0, "agenda", pack))
+                i += 1
+                continue
+
+        # Minutes headed by the body's name, the date alone on the next line, then the attendance list.
+        if _heading_like(lines[i]) and _BODY.search(s) and len(s) < 100:
+            j = _next_text(lines, i)
+            if j is not None and len(lines[j].clean) < 40 and first_date(lines[j].clean):
+                k = j
+                for _ in range(4):
+                    k = _next_text(lines, k)
+                    if k is None:
+                        break
+                    if re.match(r"^(?:present|p r e s e n t|attendance|members present)\b", lines[k].clean, re.I):
+                        zones.append(_Zone(i, "minutes", Meeting(tidy_committee(s), first_date(lines[j].clean))))
+                        break
+                else:
+                    k = None
+                if k is not None and zones and zones[-1].line == i:
+                    i = j + 1
+                    continue
+
         # A pack's front sheet: "Meeting: X" / "MEETING OF THE X" followed by a date line.
         if pack is None or (zones and zones[-1].kind == "agenda" and zones[-1].meeting.date is None):
             m = _AGENDA_MEETING.match(s) or _MEETING_OF.match(s)
@@ -284,7 +331,8 @@ def _find_zones(lines: list[_Line]) -> list[_Zone]:
         # from its first lines, where a title states them; otherwise leave them unknown.
         head = " ".join(l.clean for l in lines[:6] if l.clean)
         committee = None
-        m = re.search(r"\b((?:[A-Z][\w'&,-]*\s+){0,8}(?:Council|Committee|Panel|Board|Cabinet|Forum|Partnership))\b", head)
+        m = re.search(r"\b((?:(?:[A-Z][\w'&,-]*|&|and|of)\s+){0,8}(?:council|committee|panel|board|cabinet|forum|partnership))\b",
+                      head, re.I)
         if m:
             committee = tidy_committee(m.group(1))
         meeting = Meeting(committee, first_date(head))
@@ -302,6 +350,8 @@ def _item_heading(lines: list[_Line], i: int, zone_kind: str, last_number: int |
         return None
     # "20." alone on a line, the title on the next non-empty line (web pages).
     m = _BARE_NUMBER.match(s)
+    if m and zone_kind != "page":
+        return None  # elsewhere a number alone on a line is a page number or a wrapped phone number
     if m:
         j = i + 1
         while j < len(lines) and not lines[j].clean:
@@ -314,9 +364,15 @@ def _item_heading(lines: list[_Line], i: int, zone_kind: str, last_number: int |
     m = _NUMBERED_HEADING.match(s)
     if not m or not _plausible_number(m.group("n"), last_number):
         return None
+    dates = find_dates(s)
+    if dates and dates[0][0] == 0:
+        return None  # "22 October 2009" is a date line, not item 22
     title = m.group("t")
     if not _plausible_title(title, 32 if zone_kind == "agenda" else 16):
         return None
+    cells = [c for c in lines[i].raw.strip().split("\t") if c.strip()]
+    if len(cells) >= 2 and re.fullmatch(r"\s*\d{1,4}\s*", cells[-1]):
+        title = re.sub(r"\s+\d{1,4}$", "", title)  # "4.\tAnnual complaints report\t9": 9 is the page
     return m.group("n"), tidy_title(title), i
 
 

@@ -173,3 +173,39 @@ def test_a_document_that_states_no_date_gets_none():
 def test_committee_names_in_capitals_are_tidied():
     assert tidy_committee("LEICESTER, LEICESTERSHIRE AND RUTLAND POLICE AND CRIME PANEL**") == PANEL
     assert tidy_committee("the Audit Committee.") == "Audit Committee"
+
+
+def test_pack_with_front_sheet_agenda_and_minutes_headed_by_body_and_date():
+    text = (
+        "Merton Council\nAudit Committee\n\nA meeting of the Audit Committee will be held:\nDate: 22 October 2009\n"
+        "Time: 19:15\n\nAudit Committee\n22 October 2009\n1.\tDeclarations of interest\t1\n\n"
+        "2.\tApologies for absence\n\n3.\tMinutes of the meeting held on 24 September 2009\t3\n\n"
+        "AUDIT COMMITTEE\n24 SEPTEMBER 2009\n(19:15 TO 19:25)\nPRESENT:\tDave Roberts (Chairman)\n\n"
+        "1\tDECLARATIONS OF INTEREST\nThe Chair declared a personal interest.\n\n"
+        "2\tMINUTES OF THE MEETING HELD ON 23 JUNE 2009 (Agenda item 3)\nRESOLVED: That the minutes be agreed.\n"
+    )
+    doc = parse_text("pack.txt", text)
+    assert items(doc, "2009-10-22") == [("1", "Declarations of interest"), ("2", "Apologies for absence"),
+                                        ("3", "Minutes of the meeting held on 24 September 2009")]
+    june = items(doc, "2009-09-24")
+    assert [n for n, _ in june] == ["1", "2"]
+    assert {m.committee for m in doc.meetings()} == {"Audit Committee"}
+
+
+def test_two_summonses_in_one_agenda_document():
+    text = (
+        "TINTERN COMMUNITY COUNCIL\n\nANNUAL GENERAL MEETING\n\nYou are summoned to attend the annual meeting\n"
+        "of the above Council to be held on\nMonday 20th May 2019 at 6.30pm\n\nAGENDA\n\n805.\tApologies for absence\n\n"
+        "806.\tChairman's Report\n\nTINTERN COMMUNITY COUNCIL\n\nYou are summoned to a meeting of the above Council\n"
+        "on Monday 20th May 2019 at 7.00pm\n\nAGENDA\n\n2691. Police Report\n2692. Public Forum\n"
+    )
+    doc = parse_text("agenda.txt", text)
+    assert [n for n, _ in items(doc)] == ["805", "806", "2691", "2692"]
+    assert {(m.committee, m.date) for m in doc.meetings()} == {("Tintern Community Council", "2019-05-20")}
+
+
+def test_welsh_dates_are_read():
+    from qa.dates import first_date
+
+    assert first_date("CYFARFOD 11eg MEDI 2019") == "2019-09-11"
+    assert first_date("10fed Mehefin 2020") == "2020-06-10"
