@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import sys
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -99,21 +99,31 @@ def build_index(settings: Settings, rebuild: bool = False, progress: bool | None
     meetings, items = set(), set()
     hashes: dict[str, str] = {}
 
-    def carry_over(source: str) -> None:
-        doc = prev.document(source)
+    # Identical content under another name (a renamed or copied file) re-uses the same passages and vectors.
+    prev_by_hash = {sha: src for src, sha in prev_files.items()}
+
+    def carry_over(source: str, from_source: str | None = None) -> None:
+        from_source = from_source or source
+        doc = dict(prev.document(from_source), source=source)
         documents.append(doc)
-        for pid in prev_rows.get(source, []):
+        for pid in prev_rows.get(from_source, []):
             old = prev.passages[pid]
-            new_rows.append(PassageRow(len(new_rows), old.text, old.citation, old.lexical_text))
+            citation = replace(old.citation, source=source)
+            new_rows.append(PassageRow(len(new_rows), old.text, citation, old.lexical_text))
             new_vectors.append(prev.vectors[pid])
-            meetings.add((old.citation.committee, old.citation.meeting_date))
-            items.add((old.citation.committee, old.citation.meeting_date, old.citation.item_number, old.citation.item_title))
-        hashes[source] = prev_files[source]
+            meetings.add((citation.committee, citation.meeting_date))
+            items.add((citation.committee, citation.meeting_date, citation.item_number, citation.item_title))
+        hashes[source] = prev_files[from_source]
 
     for f in files:
         if prev and prev_files.get(f.source) == f.sha256:
             carry_over(f.source)
             report.reused_files += 1
+            continue
+        if prev and f.sha256 in prev_by_hash:
+            carry_over(f.source, prev_by_hash[f.sha256])
+            report.reused_files += 1
+            report.changed_files.append(f.source)
             continue
         try:
             doc = read_document(f, max_bytes)

@@ -260,6 +260,31 @@ def serve(host, port, index_dir):
 
 
 @main.command()
+@click.option("--scale", default="1,10,100", show_default=True, help="Corpus replication factors, comma-separated.")
+@click.option("--corpus", "corpus_dir", type=click.Path(path_type=Path))
+@click.option("--questions", type=click.Path(path_type=Path), help="dev.jsonl-style file of bench queries.")
+@click.option("--out", type=click.Path(path_type=Path), default=Path("bench.json"), show_default=True,
+              help="Where to write the JSON results.")
+@click.option("--json", "as_json", is_flag=True, help="Print the JSON instead of the table.")
+@_friendly
+def bench(scale, corpus_dir, questions, out, as_json):
+    """Build throughput vs the encoding floor, query latency, cold start, memory and size at each scale."""
+    from .bench import markdown_table, run_bench
+
+    try:
+        scales = sorted({int(x) for x in scale.split(",") if x.strip()})
+    except ValueError:
+        raise BadQuery(f"--scale: {scale!r}; use whole numbers separated by commas, e.g. 1,10,100")
+    if not scales or min(scales) < 1:
+        raise BadQuery("--scale: use whole numbers from 1 up")
+    default_dev = Path(__file__).resolve().parent.parent.parent / "shared" / "eval" / "dev.jsonl"
+    results = run_bench(_settings(corpus_dir=corpus_dir), scales, questions or default_dev,
+                        progress=(lambda *_: None) if as_json else (lambda m: click.echo(m, err=True)))
+    out.write_text(json.dumps(results, indent=2))
+    click.echo(json.dumps(results) if as_json else markdown_table(results))
+
+
+@main.command()
 @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @_friendly
 def inspect(path):

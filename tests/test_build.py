@@ -193,3 +193,17 @@ def test_json_report_is_quiet_and_complete(tmp_path):
     assert r.exit_code == 0
     d = json.loads(r.stdout)
     assert d["files"] == 2 and d["passages"] > 0 and d["skipped"] == [] and d["meetings"] == 2
+
+
+def test_renamed_file_reuses_its_embeddings(tmp_path):
+    corpus = small_corpus(tmp_path)
+    settings = Settings.from_env(corpus_dir=corpus, index_dir=tmp_path / "index")
+    build_index(settings, progress=False)
+    before = passages(settings.index_dir)
+    name = next(CORPUS.glob("004*")).name
+    (corpus / "renamed").mkdir()
+    (corpus / name).rename(corpus / "renamed" / name)
+    report = build_index(settings, progress=False)
+    assert report.embedded == 0 and report.removed_files == [name]
+    after = passages(settings.index_dir)
+    assert [p[1:] for p in after if p[0] == f"renamed/{name}"] == [p[1:] for p in before if p[0] == name]
