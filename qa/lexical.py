@@ -46,12 +46,54 @@ class Tokenizer:
         return words
 
 
+_DEFINED = re.compile(r"((?:[\w’'-]+\s+){1,8})\(([A-Z][A-Za-z]{1,7})\)")
+_SMALL = {"and", "of", "the", "for", "in", "on", "to", "a", "an", "with", "against"}
+
+
+def find_acronyms(texts: list[str]) -> dict[str, str]:
+    """Abbreviations the papers define, "Violence Reduction Network (VRN)", as {"vrn": "violence reduction network"}.
+
+    The expansion is the shortest run of words before the brackets whose initials spell the abbreviation
+    (small words such as "and", "of" may be skipped, hyphenated words count per part)."""
+    found: dict[str, str] = {}
+    for text in texts:
+        for m in _DEFINED.finditer(text):
+            abbr = m.group(2)
+            letters = abbr.upper()
+            words = m.group(1).split()
+            for start in range(len(words) - 1, -1, -1):
+                run = words[start:]
+                parts = [p for w in run for p in re.split(r"[-‐]", w) if p]
+                initials = "".join(p[0].upper() for p in parts if p.lower() not in _SMALL)
+                initials_all = "".join(p[0].upper() for p in parts)
+                if letters in (initials, initials_all) and run[0].lower() not in _SMALL:
+                    found.setdefault(abbr.lower(), " ".join(run).lower())
+                    break
+    return found
+
+
 class LexicalIndex:
-    def __init__(self, retriever, size: int, idf: dict[str, float] | None = None):
+    def __init__(self, retriever, size: int, idf: dict[str, float] | None = None,
+                 acronyms: dict[str, str] | None = None):
         self.retriever = retriever
         self.size = size
         self.tokenize = Tokenizer()
         self.idf = idf or {}
+        self.acronyms = acronyms or {}
+        self._expansions = {v: k for k, v in self.acronyms.items()}
+
+    def expand(self, query: str) -> str:
+        """Add the long form of an abbreviation the papers define ("VRN"), and the short form of a long one."""
+        extra = []
+        lowered = query.lower()
+        for word in re.findall(r"[A-Za-z]{2,8}", query):
+            long_form = self.acronyms.get(word.lower())
+            if long_form and (word.isupper() or len(word) >= 3) and long_form not in lowered:
+                extra.append(long_form)
+        for long_form, abbr in self._expansions.items():
+            if long_form in lowered and not re.search(rf"\b{re.escape(abbr)}\b", lowered):
+                extra.append(abbr)
+        return query if not extra else query + " " + " ".join(extra)
 
     @classmethod
     def build(cls, texts: list[str]) -> "LexicalIndex":
@@ -67,22 +109,24 @@ class LexicalIndex:
                 df[t] = df.get(t, 0) + 1
         n = max(1, len(texts))
         idf = {t: math.log(1 + (n - d + 0.5) / (d + 0.5)) for t, d in df.items()}
-        return cls(retriever, len(texts), idf)
+        return cls(retriever, len(texts), idf, find_acronyms(texts))
 
     def save(self, directory: Path) -> None:
         self.retriever.save(str(directory))
         (Path(directory) / "idf.json").write_text(json.dumps(self.idf))
+        (Path(directory) / "acronyms.json").write_text(json.dumps(self.acronyms, indent=0, sort_keys=True))
 
     @classmethod
     def load(cls, directory: Path, size: int) -> "LexicalIndex":
         import bm25s
 
         idf = json.loads((Path(directory) / "idf.json").read_text())
-        return cls(bm25s.BM25.load(str(directory)), size, idf)
+        acronyms = json.loads((Path(directory) / "acronyms.json").read_text())
+        return cls(bm25s.BM25.load(str(directory)), size, idf, acronyms)
 
     def scores(self, query: str) -> np.ndarray:
         """BM25 score of every passage for the query (zeros when no query word is in the corpus)."""
-        tokens = [t for t in self.tokenize(query) if t in self.retriever.vocab_dict]
+        tokens = [t for t in self.tokenize(self.expand(query)) if t in self.retriever.vocab_dict]
         if not tokens or self.size == 0:
             return np.zeros(self.size, dtype=np.float32)
         return np.asarray(self.retriever.get_scores(tokens), dtype=np.float32)

@@ -70,6 +70,7 @@ class Retriever:
     committee_boost = 0.15
     decision_boost = 0.12
     item_boost = 0.15
+    agenda_penalty = 0.1
 
     def __init__(self, version: IndexVersion, settings: Settings):
         self.version = version
@@ -224,6 +225,8 @@ class Retriever:
             resolution = self._section_arr == "resolution"
             out[resolution] = np.maximum(out[resolution], item_best[resolution]) + self.decision_boost
         out += self.item_boost * item_best
+        # An agenda entry previews an item; the minutes and reports hold what was said, so they go first.
+        out -= self.agenda_penalty * (self._section_arr == "agenda")
         out[~mask] = 0.0
         return out
 
