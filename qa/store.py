@@ -21,6 +21,7 @@ import json
 import os
 import shutil
 import sqlite3
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -220,19 +221,17 @@ class IndexVersion:
 
         self.dir = version_dir
         self.manifest = manifest
-        con = sqlite3.connect(f"file:{version_dir / 'meta.sqlite'}?mode=ro", uri=True)
-        try:
-            cur = con.execute(
-                "SELECT id, source, start, end, section, committee, meeting_date, item_number, item_title, page, "
-                "text, lexical_text FROM passages ORDER BY id"
-            )
-            self.passages = [
-                PassageRow(r[0], r[10], Citation(r[1], r[5], r[6], r[7], r[8], r[4], r[2], r[3], r[9]), r[11])
-                for r in cur
-            ]
-            self.documents = {r[0]: (r[1], r[2]) for r in con.execute("SELECT source, sha256, format FROM documents")}
-        finally:
-            con.close()
+        con = sqlite3.connect(f"file:{version_dir / 'meta.sqlite'}?mode=ro", uri=True, check_same_thread=False)
+        self._con, self._con_lock = con, threading.Lock()
+        cur = con.execute(
+            "SELECT id, source, start, end, section, committee, meeting_date, item_number, item_title, page, "
+            "text, lexical_text FROM passages ORDER BY id"
+        )
+        self.passages = [
+            PassageRow(r[0], r[10], Citation(r[1], r[5], r[6], r[7], r[8], r[4], r[2], r[3], r[9]), r[11])
+            for r in cur
+        ]
+        self.documents = {r[0]: (r[1], r[2]) for r in con.execute("SELECT source, sha256, format FROM documents")}
         self.vectors = np.load(version_dir / "vectors.npy")
         self.dense = faiss.read_index(str(version_dir / "dense.faiss"))
         if manifest.dense == "hnsw":
@@ -242,12 +241,11 @@ class IndexVersion:
             raise IndexMismatch(f"{version_dir}: {len(self.vectors)} vectors for {len(self.passages)} passages; {REBUILD_HINT}")
 
     def document(self, source: str) -> dict | None:
-        con = sqlite3.connect(f"file:{self.dir / 'meta.sqlite'}?mode=ro", uri=True)
-        try:
-            row = con.execute("SELECT source, sha256, format, text, page_starts FROM documents WHERE source=?",
-                              (source,)).fetchone()
-        finally:
-            con.close()
+        # One connection for the life of the version, opened at load: a later build may delete this
+        # version's folder, and an open file stays readable, so a long-running server keeps working.
+        with self._con_lock:
+            row = self._con.execute("SELECT source, sha256, format, text, page_starts FROM documents WHERE source=?",
+                                    (source,)).fetchone()
         if row is None:
             return None
         return {"source": row[0], "sha256": row[1], "format": row[2], "text": row[3],

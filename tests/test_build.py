@@ -207,3 +207,14 @@ def test_renamed_file_reuses_its_embeddings(tmp_path):
     assert report.embedded == 0 and report.removed_files == [name]
     after = passages(settings.index_dir)
     assert [p[1:] for p in after if p[0] == f"renamed/{name}"] == [p[1:] for p in before if p[0] == name]
+
+
+def test_a_loaded_index_keeps_working_after_a_rebuild_replaces_it(tmp_path):
+    corpus = small_corpus(tmp_path)
+    settings = Settings.from_env(corpus_dir=corpus, index_dir=tmp_path / "index")
+    build_index(settings, progress=False)
+    old = Retriever.load(settings.index_dir)
+    build_index(settings, rebuild=True, progress=False)  # deletes the old version's folder
+    name = next(CORPUS.glob("004*")).name
+    assert old.document_text(name).startswith("Agenda item")
+    assert old.register().decisions is not None

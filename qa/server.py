@@ -1,0 +1,342 @@
+"""The HTTP API: FastAPI over one shared ``Retriever``.
+
+    qa serve --port 8000        # then http://127.0.0.1:8000/docs
+
+Endpoints: ``GET /health``, ``POST /search``, ``POST /answer``, ``GET /decisions``. Requests are checked by
+the pydantic models below (unknown fields, bad dates, out-of-range ``k``, blank or over-long questions and
+unsafe ``source`` paths are a 422 with a message naming the field). Library errors keep their one-line
+message: ``BadQuery`` is a 422, any other ``QAError`` (index missing, damaged, from another version) a 503.
+Anything else is logged with its traceback and answered with a bare 500, so no internals reach a client.
+
+The index is loaded once, at start-up when it is there (and the embedding model warmed up), otherwise on
+the first request that needs it, and then shared by every request: the retriever only reads. The server
+never opens a file named in a request; ``source`` only filters passages by their citation's source string.
+"""
+from __future__ import annotations
+
+import logging
+import re
+import threading
+from contextlib import asynccontextmanager
+from datetime import date
+from typing import Annotated, Any, Literal
+
+from fastapi import FastAPI, Query, Request
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator
+
+from .config import Settings
+from .errors import BadQuery, QAError
+from .records import SECTIONS
+from .retrieve import Filters, Retriever
+
+log = logging.getLogger("qa.server")
+
+MAX_QUESTION = 1000
+MAX_K = 50
+DECISION_KINDS = ("noted", "approved", "requested", "scheduled", "elected", "excluded", "other")
+
+# A relative path of non-empty segments, none of them "." or "..", no backslashes (an optional trailing
+# slash selects a folder). Written without look-arounds so the OpenAPI schema states exactly what passes.
+_SEGMENT = r"(?:[^/\\.][^/\\]*|\.[^/\\.][^/\\]*|\.\.[^/\\]+)"
+SOURCE_PATTERN = rf"^{_SEGMENT}(?:/{_SEGMENT})*/?$"
+# "Not blank" as str.strip() sees it, spelled out (ECMA-262 regexes, used by JSON Schema, and Python
+# disagree on \s); the last whitespace character in Unicode is U+3000.
+NOT_BLANK_PATTERN = "[^" + "".join(f"\\u{i:04x}" for i in range(0x3001) if chr(i).isspace()) + "]"
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+SectionName = Literal[SECTIONS]  # type: ignore[valid-type]
+DecisionKind = Literal[DECISION_KINDS]  # type: ignore[valid-type]
+
+
+def _iso_date_string(value: Any) -> Any:
+    """Dates come as ``YYYY-MM-DD`` strings only (pydantic alone would also take Unix timestamps)."""
+    if isinstance(value, date):
+        return value
+    if not isinstance(value, str) or not _ISO_DATE.fullmatch(value):
+        raise ValueError("use a date written YYYY-MM-DD, e.g. 2020-09-25")
+    return value
+
+
+IsoDate = Annotated[date, BeforeValidator(_iso_date_string)]
+
+
+def _whole_number(value: Any) -> Any:
+    """A JSON integer, which may be written 5.0; not a string, a boolean or a fraction."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ValueError("use a whole number, e.g. 5")
+    return value
+
+
+# ---------------------------------------------------------------------------------------------- requests
+class QueryBody(BaseModel):
+    """A question and optional filters; the same body for /search and /answer."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"question": "What was said about 101 call waiting times?", "k": 5}]},
+    )
+
+    question: Annotated[str, Field(min_length=1, max_length=MAX_QUESTION,
+                                   json_schema_extra={"pattern": NOT_BLANK_PATTERN},
+                                   description=f"The question, 1 to {MAX_QUESTION} characters, not blank.")]
+    k: Annotated[int, Field(ge=1, le=MAX_K, description="How many passages to return."),
+                 BeforeValidator(_whole_number)] = 5
+    committee: Annotated[str | None, Field(max_length=200, description="Any part of the committee's name.")] = None
+    since: Annotated[IsoDate | None, Field(description="Only meetings on or after this date.")] = None
+    until: Annotated[IsoDate | None, Field(description="Only meetings on or before this date.")] = None
+    section: Annotated[list[SectionName] | None, Field(max_length=len(SECTIONS),
+                                                        description="Only these kinds of section.")] = None
+    source: Annotated[Annotated[str, Field(max_length=500, json_schema_extra={"pattern": SOURCE_PATTERN})] | None,
+                      Field(description="Only this document or folder: a path relative to the corpus folder, "
+                                        "e.g. 000_e85a23fc583d8396.txt.")] = None
+
+    @field_validator("question")
+    @classmethod
+    def _not_blank(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("the question is blank; type a question about the panel papers")
+        return value
+
+    @field_validator("source")
+    @classmethod
+    def _relative_path(cls, value: str | None) -> str | None:
+        if value is None:
+            return value
+        if "\\" in value:
+            raise ValueError("use forward slashes in source, e.g. folder/file.pdf")
+        if value.startswith("/"):
+            raise ValueError("source is a path relative to the corpus folder, not an absolute path")
+        if any(part in ("..", ".") for part in value.split("/")):
+            raise ValueError("source may not contain '.' or '..' segments")
+        if not re.fullmatch(SOURCE_PATTERN, value):
+            raise ValueError("source must be a relative path like folder/file.pdf (no empty segments)")
+        return value
+
+    def filters(self) -> Filters:
+        return Filters(
+            committee=self.committee or None,
+            since=self.since.isoformat() if self.since else None,
+            until=self.until.isoformat() if self.until else None,
+            section=tuple(self.section) if self.section else None,
+            source=self.source,
+        )
+
+
+# --------------------------------------------------------------------------------------------- responses
+class CitationOut(BaseModel):
+    source: str
+    committee: str | None
+    meeting_date: str | None
+    item_number: str | None
+    item_title: str | None
+    section: str
+    start: int
+    end: int
+    page: int | None = None
+
+
+class PassageOut(BaseModel):
+    id: int
+    rank: int
+    score: float
+    text: str
+    citation: CitationOut
+    also_in: list[CitationOut]
+
+
+class SearchOut(BaseModel):
+    question: str
+    passages: list[PassageOut]
+
+
+class AnswerSentenceOut(BaseModel):
+    text: str
+    passage_rank: int
+    start: int
+    end: int
+
+
+class AnswerTextOut(BaseModel):
+    text: str
+    sentences: list[AnswerSentenceOut]
+
+
+class AnswerOut(BaseModel):
+    question: str
+    abstained: bool
+    message: str | None
+    answer: AnswerTextOut | None
+    understood: dict[str, Any]
+    passages: list[PassageOut]
+
+
+class HealthOut(BaseModel):
+    status: Literal["ok"]
+    passages: int
+    documents: int
+    last_meeting: str | None
+
+
+class DecisionOut(BaseModel):
+    committee: str | None
+    meeting_date: str | None
+    item_number: str | None
+    item_title: str | None
+    clause: str | None
+    text: str
+    kind: str
+    citation: CitationOut
+
+
+class RequestOut(BaseModel):
+    """Something a meeting asked to come back, and the later item that delivered it, if any."""
+
+    committee: str | None
+    meeting_date: str | None
+    item_number: str | None
+    item_title: str | None
+    text: str
+    subject: str
+    citation: CitationOut
+    status: Literal["open", "delivered"]
+    delivered_by: CitationOut | None
+    delivered_title: str | None
+    delivered_date: str | None
+    reason: str | None
+
+
+class DecisionsOut(BaseModel):
+    decisions: list[DecisionOut]
+
+
+class RequestsOut(BaseModel):
+    requests: list[RequestOut]
+
+
+class Message(BaseModel):
+    detail: str
+
+
+class ValidationProblem(BaseModel):
+    """A 422: pydantic's list of field errors, or the library's one-line message."""
+
+    detail: str | list[dict[str, Any]]
+
+
+_ERRORS = {422: {"model": ValidationProblem, "description": "The request cannot be used as given."},
+           503: {"model": Message, "description": "No usable index: build it with `qa index`."}}
+_BODY_ERRORS = {400: {"model": Message, "description": "The body could not be read as JSON."}, **_ERRORS}
+
+
+# --------------------------------------------------------------------------------------------- the app
+class _Index:
+    """The one shared retriever, loaded on first use (and retried until an index is there)."""
+
+    def __init__(self, settings: Settings | None, retriever: Retriever | None):
+        self.settings = settings
+        self.retriever = retriever
+        self._lock = threading.Lock()
+
+    def get(self) -> Retriever:
+        if self.retriever is None:
+            with self._lock:
+                if self.retriever is None:
+                    self.retriever = Retriever.load(settings=self.settings or Settings.from_env())
+        return self.retriever
+
+
+def create_app(settings: Settings | None = None, retriever: Retriever | None = None) -> FastAPI:
+    """The API over ``retriever`` or, when none is given, over the index that ``settings`` name."""
+    index = _Index(settings, retriever)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        import anyio.to_thread
+
+        def warm() -> None:
+            try:
+                index.get().warm_up()
+            except QAError as exc:  # the server still starts; /health says what to do
+                log.warning("qa serve: %s", exc)
+
+        await anyio.to_thread.run_sync(warm)
+        yield
+
+    app = FastAPI(
+        title="qa: Police and Crime Panel papers",
+        version="0.1.0",
+        description="Cited passages and extractive answers from committee papers, and the decisions register.",
+        lifespan=lifespan,
+    )
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
+        # The field errors without the echoed input (a 10 kB question need not come back).
+        errors = [{"loc": list(e.get("loc", ())), "msg": e.get("msg", "invalid"), "type": e.get("type", "invalid")}
+                  for e in exc.errors()]
+        return JSONResponse(status_code=422, content={"detail": jsonable_encoder(errors)})
+
+    @app.exception_handler(BadQuery)
+    async def _bad_query(request: Request, exc: BadQuery) -> JSONResponse:
+        return JSONResponse(status_code=422, content={"detail": str(exc)})
+
+    @app.exception_handler(QAError)
+    async def _qa_error(request: Request, exc: QAError) -> JSONResponse:
+        return JSONResponse(status_code=503, content={"detail": str(exc)})
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+        log.exception("qa serve: unexpected error on %s %s", request.method, request.url.path, exc_info=exc)
+        return JSONResponse(status_code=500, content={"detail": "internal error"})
+
+    @app.get("/health", response_model=HealthOut, responses={503: _ERRORS[503]})
+    def health() -> dict:
+        """The index is loaded: how many passages and documents, and the latest meeting it covers."""
+        stats = index.get().stats()
+        return {"status": "ok", "passages": stats["passages"], "documents": stats["documents"],
+                "last_meeting": stats["last_meeting"]}
+
+    @app.post("/search", response_model=SearchOut, responses=_BODY_ERRORS)
+    def search(body: QueryBody) -> dict:
+        """The passages that best match the question, with citations."""
+        passages = index.get().search(body.question, k=body.k, filters=body.filters())
+        return {"question": body.question, "passages": [p.to_dict() for p in passages]}
+
+    @app.post("/answer", response_model=AnswerOut, responses=_BODY_ERRORS)
+    def answer(body: QueryBody) -> dict:
+        """An extractive answer whose every sentence cites a passage, or an abstention with the nearest passages."""
+        return index.get().ask(body.question, k=body.k, filters=body.filters()).to_dict()
+
+    @app.get("/decisions", response_model=DecisionsOut | RequestsOut, responses=_ERRORS)
+    def decisions(
+        query: Annotated[str | None, Query(max_length=MAX_QUESTION, description="Words to look for.")] = None,
+        committee: Annotated[str | None, Query(max_length=200, description="Any part of the committee's name.")] = None,
+        since: Annotated[IsoDate | None, Query(description="Meetings on or after this date (YYYY-MM-DD).")] = None,
+        until: Annotated[IsoDate | None, Query(description="Meetings on or before this date (YYYY-MM-DD).")] = None,
+        kind: Annotated[DecisionKind | None, Query(description="Only decisions of this kind.")] = None,
+        open: Annotated[bool, Query(description="Requests not yet delivered, instead of decisions.")] = False,
+    ) -> dict:
+        """What was resolved; or, with ``open=true``, what was asked for and has not come back yet."""
+        register = index.get().register()
+        since_s = since.isoformat() if since else None
+        until_s = until.isoformat() if until else None
+        if open:
+            records = register.find_requests(query=query, committee=committee, since=since_s, until=until_s,
+                                             open_only=True)
+            return {"requests": [r.to_dict() for r in records]}
+        records = register.find_decisions(query=query, committee=committee, since=since_s, until=until_s, kind=kind)
+        return {"decisions": [r.to_dict() for r in records]}
+
+    return app
+
+
+def serve(host: str = "127.0.0.1", port: int = 8000, settings: Settings | None = None) -> None:
+    """Run the API with uvicorn until interrupted (``qa serve``)."""
+    import uvicorn
+
+    uvicorn.run(create_app(settings=settings), host=host, port=port, log_level="info")
