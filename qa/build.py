@@ -71,7 +71,7 @@ def build_index(settings: Settings, rebuild: bool = False, progress: bool | None
     t0 = time.perf_counter()
     report = BuildReport(index_dir=str(settings.index_dir))
     files, report.skipped = list_corpus(settings.corpus_dir)
-    prev = _previous(settings, model_id(), DIMENSION, rebuild)
+    prev = _previous(settings, model_id(settings.quantize), DIMENSION, rebuild)
     prev_files = dict(prev.manifest.files) if prev else {}
     max_bytes = int(settings.max_file_mb * 1024 * 1024)
     if progress is None:
@@ -150,7 +150,7 @@ def build_index(settings: Settings, rebuild: bool = False, progress: bool | None
     if pending:
         from .embed import Embedder
 
-        embedder = Embedder()
+        embedder = Embedder(settings.quantize)
         encoded = embedder.encode([t for _, t in pending], batch_size=settings.batch_size, progress=progress)
         for (row_index, _), vec in zip(pending, encoded):
             new_vectors[row_index] = vec
@@ -158,7 +158,7 @@ def build_index(settings: Settings, rebuild: bool = False, progress: bool | None
     vectors = np.stack(new_vectors).astype(np.float32) if new_vectors else np.zeros((0, DIMENSION), np.float32)
 
     manifest = Manifest(
-        format_version=FORMAT_VERSION, model=model_id(), dimension=DIMENSION,
+        format_version=FORMAT_VERSION, model=model_id(settings.quantize), dimension=DIMENSION,
         chunk_tokens=settings.chunk_tokens, chunk_overlap=settings.chunk_overlap, files=hashes,
         passages=len(new_rows), meetings=len(meetings), items=len(items),
         created=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),

@@ -38,6 +38,8 @@ class Settings:
     # Above this many passages the dense index becomes approximate (HNSW) instead of exact.
     ann_threshold: int = 200_000
     batch_size: int = 32
+    # Embedding model precision: "none" (float32) or "int8" (dynamic quantization; measured in README).
+    quantize: str = "int8"
 
     @classmethod
     def from_env(cls, **overrides) -> "Settings":

