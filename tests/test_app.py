@@ -1,0 +1,515 @@
+"""The Streamlit front end: qa.chat helpers (unit tests) and app.py driven with streamlit's AppTest.
+
+AppTest runs app.py in this process against the session's tmp index (``QA_INDEX_DIR``), so the loaded
+retriever is shared between tests through ``st.cache_resource`` and every test stays quick.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import json
+import shutil
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from qa.chat import (
+    ALL_COMMITTEES, citation_markdown, decision_rows, describe_filters, escape_markdown, follow_up_filters,
+    follow_up_question, highlight_segments, is_follow_up, item_window, merge_filters, plan_question,
+    render_answer, render_highlighted, render_item_window, render_passage, request_rows, rows_to_csv,
+    sidebar_filters, stats_summary,
+)
+from qa.records import Answer, AnswerSentence, Citation, Passage
+from qa.retrieve import Filters, Retriever
+
+ROOT = Path(__file__).resolve().parent.parent
+APP = str(ROOT / "app.py")
+PANEL = "Leicester, Leicestershire and Rutland Police and Crime Panel"
+BOARD = "Leicestershire and Rutland Safer Communities Strategy Board"
+PEOPLE_ZONES = "What was the one-off Home Office grant for People Zones to be used for?"
+EVIL = '<script>alert(1)</script> and <img src=x onerror=alert(1)> <b>bold</b> [link](http://evil.example) ![i](x.png)'
+
+
+def dev_questions():
+    path = ROOT.parent / "shared" / "eval" / "dev.jsonl"
+    if not path.is_file():
+        return []
+    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+
+
+# ================================================================================== qa.chat: rendering
+def test_escape_markdown_leaves_no_raw_tag_or_markup():
+    md = escape_markdown(EVIL)
+    assert "<" not in md and ">" not in md
+    assert "&lt;script&gt;" in md and "&lt;img src\\=x onerror\\=alert\\(1\\)&gt;" in md
+    assert "[link](" not in md and "![i]" not in md  # no link or image syntax survives
+    for raw in ("**x**", "_x_", "`x`", "$x$", "# x", "~~x~~", ":material/home:", ":orange[x]"):
+        out = escape_markdown(raw)
+        assert out != raw and "\\" in out
+
+
+def test_escape_markdown_breaks_autolinks_and_icons():
+    md = escape_markdown("see www.evil.example or http://evil.example and mail a@b.org :material/home:")
+    assert "www." not in md and "http:/" not in md and "a@b" not in md and ":material" not in md
+    # What is shown is still the same characters (the joiner is invisible).
+    assert "evil" in md
+
+
+def test_render_highlighted_wraps_sentence_after_escaping():
+    text = "RESOLVED:\n\n(a)\tThat the <script>x</script> report be noted.\nNext line."
+    s = text.index("That")
+    md = render_highlighted(text, [(s, text.index("Next"))])
+    assert "<" not in md and ">" not in md
+    assert ":orange-background[That the &lt;script&gt;x&lt;/script&gt; report be noted\\.]" in md
+    assert "  \n" in md and "\n\n" in md  # lines and paragraphs kept
+    assert "Next" in md and ":orange-background[Next" not in md
+
+
+def test_highlight_crossing_lines_is_closed_and_reopened_per_line():
+    text = "first line\nsecond line"
+    md = render_highlighted(text, [(6, 17)])
+    assert md == "first :orange-background[line]  \n:orange-background[second] line"
+
+
+def test_highlight_segments_merge_overlaps_and_clip():
+    assert highlight_segments("abcdefghij", [(2, 5), (4, 7), (9, 99), (-3, 1)]) == [
+        ("a", True), ("b", False), ("cdefg", True), ("hi", False), ("j", True)]
+    assert highlight_segments("abc", []) == [("abc", False)]
+
+
+def _passage(text, rank=1, source="a.txt", start=100, pid=0, **cite):
+    c = Citation(source=source, committee=cite.get("committee", PANEL), meeting_date=cite.get("date", "2019-09-24"),
+                 item_number=cite.get("item", "27"), item_title=cite.get("title", "People Zones"),
+                 section=cite.get("section", "minutes"), start=start, end=start + len(text), page=cite.get("page"))
+    return Passage(id=pid, text=text, citation=c, score=1.0, rank=rank)
+
+
+def test_render_passage_highlights_only_its_own_sentences():
+    p1 = _passage("One. The grant was for asset mapping. Three.", rank=1, start=100)
+    p2 = _passage("Other text entirely.", rank=2, start=500, source="b.txt")
+    s = p1.text.index("The grant")
+    e = p1.text.index(" Three")
+    ans = Answer(question="q", abstained=False, passages=(p1, p2), text="x [1]",
+                 sentences=(AnswerSentence(p1.text[s:e], 1, 100 + s, 100 + e),))
+    assert ":orange-background[The grant was for asset mapping\\.]" in render_passage(p1, ans)
+    assert "orange-background" not in render_passage(p2, ans)
+    assert render_answer(ans) == "The grant was for asset mapping\\. **[1]**"
+
+
+def test_render_answer_escapes_document_text():
+    p = _passage(EVIL)
+    ans = Answer(question="q", abstained=False, passages=(p,), text=EVIL + " [1]",
+                 sentences=(AnswerSentence(EVIL, 1, 100, 100 + len(EVIL)),))
+    md = render_answer(ans)
+    assert "<script" not in md and "<img" not in md and md.endswith("**[1]**")
+
+
+def test_render_register_answer_as_list():
+    p1, p2 = _passage("That the <b>report</b> be noted;", rank=1), _passage("That the Ministry attend.", rank=2)
+    ans = Answer(question="q", abstained=False, passages=(p1, p2), sentences=(),
+                 text="Resolutions recorded about x:\n24 September 2019, Panel (a) [noted]: That the <b>report</b> be noted; [1]\n"
+                      "24 September 2019, Panel (b) [requested]: That the Ministry attend. [2]")
+    md = render_answer(ans)
+    lines = md.splitlines()
+    assert lines[0] == "Resolutions recorded about x\\:" and lines[1] == ""
+    assert lines[2].startswith("- 24 September 2019") and lines[2].endswith("**[1]**") and "<b>" not in md
+    assert lines[3].endswith("be noted\\; **[2]**") is False and lines[3].endswith("**[2]**")
+    from qa.chat import cited_ranks, passage_highlights
+
+    assert cited_ranks(ans) == [1, 2]
+    assert passage_highlights(p2, ans) == [(0, len(p2.text))]
+
+
+def test_citation_markdown_uk_date_and_missing_date():
+    p = _passage("x", page=4)
+    md = citation_markdown(1, p.citation)
+    assert md.startswith("**[1]** ") and "24 September 2019" in md and "Item 27" in md and "page 4" in md
+    undated = Citation("d.txt", None, None, None, None, "minutes", 0, 1)
+    md = citation_markdown(2, undated)
+    assert "date not stated" in md and "Committee not stated" in md
+
+
+# ================================================================================== qa.chat: follow-ups
+def _previous(top: Passage, question="What was said about People Zones?", abstained=False, **understood):
+    return Answer(question=question, abstained=abstained, passages=(top,), text=None if abstained else "x [1]",
+                  understood=understood)
+
+
+@pytest.mark.parametrize("q", ["and what did they resolve?", "What about the board?", "they agreed what?",
+                               "And then?", "what was decided?", "that one"])
+def test_is_follow_up_yes(q):
+    assert is_follow_up(q)
+
+
+@pytest.mark.parametrize("q", [PEOPLE_ZONES, "What did the Board resolve about Glen Parva prison?",
+                               "What are we still waiting for?", "How many officers are there in Rutland?"])
+def test_is_follow_up_no(q):
+    assert not is_follow_up(q)
+
+
+def test_follow_up_resolve_restricts_to_meeting_and_resolutions():
+    prev = _previous(_passage("x"))
+    f = follow_up_filters("and what did they resolve?", prev)
+    assert f == Filters(committee=PANEL, since="2019-09-24", until="2019-09-24", section=("resolution",))
+    assert follow_up_question("and what did they resolve?", prev, f) == "and what did they resolve? People Zones"
+
+
+def test_follow_up_without_decision_keeps_all_sections():
+    f = follow_up_filters("and what about the funding?", _previous(_passage("x")))
+    assert f == Filters(committee=PANEL, since="2019-09-24", until="2019-09-24")
+
+
+def test_follow_up_naming_another_body_moves_there():
+    prev = _previous(_passage("x"), question="What did the Panel say about 101 call waiting times?",
+                     committee_phrase="the Panel")
+    f = follow_up_filters("what about the board?", prev)
+    assert f == Filters(committee="board")
+    q = follow_up_question("what about the board?", prev, f)
+    assert "101 call waiting times" in q and "Panel" not in q
+
+
+def test_follow_up_undated_previous_uses_its_document():
+    prev = _previous(_passage("x", source="undated.txt", date=None, committee=None))
+    assert follow_up_filters("and what did they decide?", prev) == Filters(source="undated.txt",
+                                                                           section=("resolution",))
+
+
+def test_no_follow_up_for_standalone_or_after_abstention():
+    prev = _previous(_passage("x"))
+    assert follow_up_filters(PEOPLE_ZONES, prev) is None
+    assert follow_up_filters("and what did they resolve?", None) is None
+    assert follow_up_filters("and what did they resolve?", _previous(_passage("x"), abstained=True)) is None
+
+
+def test_plan_merges_sidebar_and_follow_up():
+    prev = _previous(_passage("x"))
+    plan = plan_question("and what did they resolve?", prev, Filters(since="2019-01-01"))
+    assert plan.filters == Filters(committee=PANEL, since="2019-09-24", until="2019-09-24", section=("resolution",))
+    assert "24 September 2019" in plan.note and "People Zones" in plan.note
+    alone = plan_question(PEOPLE_ZONES, prev, Filters(committee="board"))
+    assert alone.filters == Filters(committee="board") and alone.note is None and alone.question == PEOPLE_ZONES
+
+
+def test_follow_up_on_real_answers(retriever):
+    first = retriever.ask(PEOPLE_ZONES)
+    assert not first.abstained
+    plan = plan_question("and what did they resolve?", first, None)
+    second = retriever.ask(plan.question, filters=plan.filters)
+    assert not second.abstained
+    top = second.passages[0].citation
+    assert top.section == "resolution" and top.meeting_date == "2019-09-24" and top.item_title == "People Zones"
+
+
+def test_merge_and_sidebar_filters():
+    assert merge_filters(None, None) is None
+    assert merge_filters(Filters(since="2019-01-01", until="2020-01-01"), Filters(since="2019-06-01", until="2021-01-01")) \
+        == Filters(since="2019-06-01", until="2020-01-01")
+    first, last = "2019-06-03", "2020-09-25"
+    assert sidebar_filters(ALL_COMMITTEES, dt.date(2019, 6, 3), dt.date(2020, 9, 25), first, last, False) is None
+    f = sidebar_filters(BOARD, dt.date(2020, 1, 1), dt.date(2020, 9, 25), first, last, True)
+    assert f == Filters(committee=BOARD, since="2020-01-01", section=("resolution",))
+    assert describe_filters(f) == f"{BOARD} · from 1 January 2020 · resolutions only"
+
+
+# ================================================================================== qa.chat: item window, register
+def test_item_window_covers_the_whole_item(retriever):
+    p = retriever.ask(PEOPLE_ZONES).passages[0]
+    w = item_window(retriever, p)
+    doc = retriever.document_text(p.citation.source)
+    assert w.text == doc[w.start:w.end]
+    assert w.start <= p.citation.start and p.citation.end <= w.end
+    assert w.text[w.passage_start:w.passage_end] == p.text
+    ids = retriever.item_passages(p.id)
+    assert all(retriever.version.passages[i].citation.item_title == "People Zones" for i in ids)
+    small = item_window(retriever, p, max_chars=len(p.text) + 100)
+    assert small.end - small.start <= len(p.text) + 100 and small.text[small.passage_start:small.passage_end] == p.text
+    assert "…" in render_item_window(small, p, None) or (small.start, small.end) == (w.start, w.end)
+
+
+def test_item_window_for_a_register_record(retriever):
+    p = retriever.ask(PEOPLE_ZONES).passages[0]
+    c = p.citation
+    record = Passage(id=-1, text=p.text[:40], citation=Citation(c.source, c.committee, c.meeting_date, c.item_number,
+                     c.item_title, c.section, c.start, c.start + 40), rank=1)
+    w = item_window(retriever, record)
+    assert w.start <= c.start and w.end >= c.end and w.text[w.passage_start:w.passage_end] == record.text
+
+
+def test_register_rows_and_csv():
+    cite = Citation("m.txt", BOARD, "2020-09-25", "8", "Glen Parva Prison Update", "resolution", 0, 10)
+    d = SimpleNamespace(committee=BOARD, meeting_date="2020-09-25", item_number="8", item_title="Glen Parva",
+                        clause="(b)", kind="requested", text="=HYPERLINK(\"x\")  That the\nMinistry attend.",
+                        citation=cite)
+    rows = decision_rows([d])
+    assert rows[0]["Date"] == "25 September 2020" and rows[0]["Item"] == "Item 8: Glen Parva Prison Update"
+    assert rows[0]["Decision"] == '=HYPERLINK("x") That the Ministry attend.'
+    csv_text = rows_to_csv(rows)
+    assert "'=HYPERLINK" in csv_text and csv_text.splitlines()[0].startswith("Date,Committee,Item")
+    r = SimpleNamespace(committee=BOARD, meeting_date="2020-09-25", item_number="8", item_title="x", text="An update",
+                        status="open", delivered_title=None, delivered_date=None, reason="no later item", citation=cite)
+    done = SimpleNamespace(**{**r.__dict__, "status": "delivered", "delivered_title": "Update", "delivered_date": "2021-01-29"})
+    rr = request_rows([r, done])
+    assert rr[0]["Status"] == "Open" and rr[0]["Delivered by"] == ""
+    assert rr[1]["Status"] == "Delivered" and rr[1]["Delivered by"] == "Update (29 January 2021)"
+    assert rows_to_csv([]) == ""
+
+
+def test_stats_summary():
+    s = {"documents": 5, "meetings": 7, "items": 73, "first_meeting": "2019-06-03", "last_meeting": "2020-09-25"}
+    assert stats_summary(s) == "5 documents · 7 meetings · 73 agenda items · 3 June 2019 to 25 September 2020"
+
+
+# ================================================================================== app.py with AppTest
+@pytest.fixture
+def app(index_dir, monkeypatch):
+    monkeypatch.setenv("QA_INDEX_DIR", str(index_dir))
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.run()
+    assert not at.exception
+    return at
+
+
+def ask(at, question):
+    at.chat_input(key="chat_input").set_value(question).run()
+    assert not at.exception, at.exception
+    return at
+
+
+def headers(at) -> list[str]:
+    """The citation header lines ("**[n]** committee · date · item · section")."""
+    return [m.value for m in at.markdown if m.value.startswith("**[")]
+
+
+def all_text(at) -> list[str]:
+    out = []
+    for kind in ("markdown", "caption", "warning", "error", "info", "success", "text", "title", "subheader"):
+        out += [str(getattr(e, "value", "")) for e in at.get(kind)]
+    return out
+
+
+def test_first_load_shows_examples_and_sidebar(app):
+    labels = [b.label for b in app.button]
+    assert "What did the Panel say about 101 call waiting times?" in labels
+    assert "What did the Board resolve about Glen Parva prison?" in labels
+    assert app.sidebar.selectbox(key="f_committee").options[0] == ALL_COMMITTEES
+    assert BOARD in app.sidebar.selectbox(key="f_committee").options
+    assert [d.value for d in app.sidebar.date_input] == [dt.date(2019, 6, 3), dt.date(2020, 9, 25)]
+    assert any("5 documents" in c.value for c in app.sidebar.caption)
+    assert app.sidebar.toggle(key="f_resolutions").label == "Resolutions only"
+
+
+def test_answer_shows_citation(app):
+    ask(app, PEOPLE_ZONES)
+    assert len(app.chat_message) == 2
+    hs = headers(app)
+    assert hs and "24 September 2019" in hs[0] and "People Zones" in hs[0] and PANEL in hs[0]
+    answer = app.chat_message[1].markdown[0].value
+    assert "**[1]**" in answer
+    highlighted = [m.value for m in app.markdown if "orange-background[" in m.value]
+    assert highlighted, "the answering sentence is highlighted in its passage"
+    assert app.get("download_button"), "the source document is offered"
+    item = next(e for e in app.expander if e.label == "Whole agenda item")
+    before = len(app.markdown)
+    app.session_state[item.key] = True  # open it: its text is drawn only when open
+    app.run()
+    assert not app.exception and len(app.markdown) == before + 1
+    opened = next(e for e in app.expander if e.key == item.key)
+    window = opened.markdown[0].value
+    assert window.startswith("27\\.") and "People Zones" in window and "orange-background[" in window
+    assert len(window) > len(highlighted[0])
+
+
+def test_dev_questions_show_their_top_citation(app, retriever):
+    """For dev questions, the page shows the meeting date and item of the retriever's top passage."""
+    from qa.dates import uk_date
+
+    rows = [r for r in dev_questions() if r.get("meeting_date")][:8]
+    checked = 0
+    for row in rows:
+        answer = retriever.ask(row["question"])
+        if answer.abstained or answer.passages[0].citation.meeting_date != row["meeting_date"]:
+            continue  # a retrieval miss is the retriever's test, not the page's
+        ask(app, row["question"])
+        last = [m.value for m in app.chat_message[-1].markdown if m.value.startswith("**[")]
+        assert any(uk_date(row["meeting_date"]) in h for h in last), (row["id"], last)
+        checked += 1
+    assert checked >= 3 or not rows
+
+
+def test_committee_filter_narrows(app):
+    app.sidebar.selectbox(key="f_committee").select(BOARD).run()
+    ask(app, "What was said about performance and crime figures?")
+    hs = headers(app)
+    assert hs and all(BOARD in h for h in hs)
+
+
+def test_date_and_resolution_filters_narrow(app):
+    app.sidebar.date_input(key="f_from").set_value(dt.date(2020, 7, 1)).run()
+    app.sidebar.toggle(key="f_resolutions").set_value(True).run()
+    ask(app, "What was resolved about the report?")
+    hs = headers(app)
+    assert hs and all(h.endswith("Resolution") for h in hs)
+    assert all("2020" in h for h in hs)
+
+
+def test_abstention_message(app, retriever):
+    q = "How many fixed penalty notices for Covid-19 lockdown breaches did Leicestershire Police issue?"
+    if not retriever.ask(q).abstained:
+        q = "zxqv blorf"
+    ask(app, q)
+    assert any("Not found in the panel papers" in w.value for w in app.warning)
+    assert any(m.value == "**Nearest passages**" for m in app.markdown)
+    assert headers(app), "the nearest passages are listed"
+
+
+def test_follow_up_uses_previous_meeting(app):
+    ask(app, PEOPLE_ZONES)
+    ask(app, "and what did they resolve?")
+    assert len(app.chat_message) == 4
+    assert any("Following on from" in c.value for c in app.caption)
+    last = [m.value for m in app.chat_message[3].markdown if m.value.startswith("**[")]
+    assert last and "Resolution" in last[0] and "24 September 2019" in last[0]
+
+
+def test_example_button_asks_it(app):
+    app.button(key="example-1").click().run()
+    assert not app.exception
+    assert len(app.chat_message) == 2
+    assert any("Glen Parva" in h for h in headers(app))
+
+
+def test_new_chat_clears_history(app):
+    ask(app, PEOPLE_ZONES)
+    assert len(app.chat_message) == 2
+    app.button(key="new_chat").click().run()
+    assert not app.exception
+    assert len(app.chat_message) == 0
+    assert app.session_state["messages"] == []
+    assert any(b.key == "example-0" for b in app.button)
+
+
+def test_document_html_renders_as_text(app, monkeypatch):
+    evil = _passage(EVIL, source="evil.txt", start=0, pid=0)
+    evil_answer = Answer(question="q", abstained=False, passages=(evil,), text=EVIL + " [1]",
+                         sentences=(AnswerSentence(EVIL, 1, 0, len(EVIL)),))
+    monkeypatch.setattr(Retriever, "ask", lambda self, question, k=None, filters=None: evil_answer)
+    ask(app, "what does <script>alert('you')</script> say?")
+    texts = all_text(app)
+    joined = "\n".join(texts)
+    assert "&lt;script&gt;alert\\(1\\)&lt;/script&gt;" in joined
+    assert "&lt;img src\\=x onerror\\=alert\\(1\\)&gt;" in joined
+    for t in texts:
+        assert "<script" not in t.lower() and "<img" not in t.lower() and "<b>" not in t.lower(), t
+        assert "](" not in t.replace("\\](", "").replace("\\]\\(", "")
+
+
+def test_errors_become_messages(app, monkeypatch):
+    from qa.errors import BadQuery
+
+    def broken(self, question, k=None, filters=None):
+        raise RuntimeError("secret internal detail")
+
+    monkeypatch.setattr(Retriever, "ask", broken)
+    ask(app, "anything")
+    assert not app.exception
+    errors = [e.value for e in app.error]
+    assert errors and "Something went wrong" in errors[0] and "secret" not in " ".join(all_text(app))
+
+    def bad(self, question, k=None, filters=None):
+        raise BadQuery("question: empty; type a question about the panel papers")
+
+    monkeypatch.setattr(Retriever, "ask", bad)
+    ask(app, "again")
+    assert any("type a question about the panel papers" in e.value for e in app.error)
+
+
+def test_register_answer_in_chat(app, retriever):
+    ask(app, "What are we still waiting for?")
+    answer = app.chat_message[1].markdown[0].value
+    if "register" not in retriever.ask("What are we still waiting for?").understood:
+        pytest.skip("this retriever does not answer from the register")
+    assert answer.splitlines()[0].startswith("Requests") and "\n- " in answer and "**[1]**" in answer
+    assert any("decisions register" in c.value for c in app.caption)
+    assert any("more source" in e.label for e in app.expander), "long lists keep only five cards open"
+
+
+def test_decisions_page_loads(app):
+    app.switch_page("pages/2_Decisions.py").run()
+    assert not app.exception
+    assert app.title[0].value == "Decisions"
+    if any("not available" in i.value for i in app.info):
+        return  # qa.decisions not there yet: a message, not a crash
+    tables = app.dataframe
+    assert tables, "the decisions table"
+    decisions = tables[0].value
+    assert list(decisions.columns)[:6] == ["Date", "Committee", "Item", "Clause", "Kind", "Decision"]
+    assert any(b.label == "Download CSV" for b in app.get("download_button"))
+    assert any(s.value.startswith("Still waiting for") for s in app.subheader)
+    app.text_input(key="d_query").set_value("Glen Parva").run()
+    assert not app.exception
+    narrowed = app.dataframe[0].value
+    assert 0 < len(narrowed) < len(decisions)
+    assert all("Glen Parva" in f"{r.Item} {r.Decision}" for r in narrowed.itertuples())
+    app.selectbox(key="d_committee").select(BOARD).run()
+    assert all(c == BOARD for c in app.dataframe[0].value["Committee"])
+
+
+# ---------------------------------------------------------------------------------- no index, then build it
+def test_damaged_index_offers_rebuild(tmp_path, monkeypatch):
+    (tmp_path / "manifest.json").write_text("{not json")
+    monkeypatch.setenv("QA_INDEX_DIR", str(tmp_path))
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.run()
+    assert not at.exception
+    assert any("needs rebuilding" in w.value for w in at.warning)
+    assert at.button(key="build_index").label == "Rebuild the index"
+    assert any("qa index \\-\\-rebuild" in c.value for c in at.caption), [c.value for c in at.caption]
+
+
+
+EVIL_DOC = """Agenda and minutes
+
+Test Scrutiny Board - Monday, 2 March 2020 10.00 am
+
+Items
+No. Item
+
+1.
+
+Drone Surveillance Pilot.
+
+Minutes:
+
+The Board considered a report on the drone surveillance pilot. <script>alert(1)</script> The drone surveillance pilot flew 42 missions over the reservoir. <img src=x onerror=alert(1)> **bold** [link](http://evil.example)
+
+RESOLVED:
+
+That the drone surveillance pilot report be noted.
+"""
+
+
+def test_no_index_offers_build_then_answers(tmp_path, monkeypatch):
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "evil.txt").write_text(EVIL_DOC)
+    shutil.copy(ROOT / "corpus" / "004_d30098c21077ebd9.txt", corpus / "004.txt")
+    index = tmp_path / "empty-index"
+    index.mkdir()
+    monkeypatch.setenv("QA_INDEX_DIR", str(index))
+    monkeypatch.setenv("QA_CORPUS_DIR", str(corpus))
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.run()
+    assert not at.exception
+    assert any("No index yet" in i.value for i in at.info)
+    assert not at.chat_input, "no chat until there is an index"
+    at.button(key="build_index").click().run()
+    assert not at.exception, at.exception
+    assert any("Index built" in s.value for s in at.success)
+    assert at.chat_input
+    ask(at, "How many missions did the drone surveillance pilot fly?")
+    texts = all_text(at)
+    assert any("42 missions" in t for t in texts)
+    assert any("&lt;script&gt;" in t for t in texts)
+    for t in texts:
+        assert "<script" not in t.lower() and "<img" not in t.lower(), t
