@@ -22,6 +22,9 @@ _BOUNDARY = re.compile(r"(?<=[.!?;:])[\"'’”)]*\s+(?=[\"'‘“(]?[A-Z0-9(•
 _ABBREVIATION = re.compile(r"(?:\b(?:Mr|Mrs|Ms|Dr|Cllr|Prof|St|No|Nos|Cl|Sgt|Insp|Supt|Det|Rev|Hon|Co|Ltd|e\.g|i\.e|etc|cf|approx|para|Apt|vs)\.|\b[A-Z]\.)$")
 
 
+_REFERS_BACK = re.compile(r"^\W*(?:\w+\s+){0,3}?(?:this|these|those|such|it|they|the\s+same)\b", re.I)
+
+
 def sentences(text: str) -> list[tuple[int, int]]:
     """(start, end) spans of the sentences of ``text``, whitespace trimmed."""
     spans, pos = [], 0
@@ -80,6 +83,14 @@ def extract_answer(question: str, passages: list[Passage], lexical, wants_decisi
         return None, ()
     candidates.sort(key=lambda c: (-c[0], c[1], c[2]))
     chosen = [candidates[0]]
+    best = candidates[0]
+    if _REFERS_BACK.match(best[4].text[best[2]:best[3]]):
+        # "Aside from this one-off grant ..." needs the sentence that says which grant.
+        spans = sentences(best[4].text)
+        at = spans.index((best[2], best[3]))
+        if at > 0:
+            s, e = spans[at - 1]
+            chosen.append((best[0], best[1], s, e, best[4]))
     for c in candidates[1:]:
         if len(chosen) >= max_sentences:
             break
