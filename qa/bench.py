@@ -128,7 +128,8 @@ def run_bench(settings: Settings, scales: list[int], dev: Path | None = None, wo
 
     questions = _questions(dev)
     work = Path(work or tempfile.mkdtemp(prefix="qa-bench-"))
-    results = {"machine": {"cpus": os.cpu_count(), "python": sys.version.split()[0]}, "scales": []}
+    results = {"machine": {"cpus": os.cpu_count(), "python": sys.version.split()[0]}, "scales": [],
+               "model_precision": settings.quantize}
 
     # The encoding floor: the bare model over exactly the texts a 1x build embeds.
     files, _ = list_corpus(settings.corpus_dir)
@@ -139,7 +140,7 @@ def run_bench(settings: Settings, scales: list[int], dev: Path | None = None, wo
         except Exception:  # noqa: BLE001 - a skipped file is skipped by the build too
             continue
         texts += [c.embed_text for c in chunk_document(doc, model_dir(), settings.chunk_tokens, settings.chunk_overlap)]
-    embedder = Embedder()
+    embedder = Embedder(settings.quantize)  # the model the build uses
     embedder.encode(texts[:8])  # load and warm
     t = time.perf_counter()
     embedder.encode(texts, batch_size=settings.batch_size)
