@@ -115,7 +115,12 @@ def build_index(settings: Settings, rebuild: bool = False, progress: bool | None
             items.add((citation.committee, citation.meeting_date, citation.item_number, citation.item_title))
         hashes[source] = prev_files[from_source]
 
-    for f in files:
+    steps = files
+    if progress and len(files) > 1:
+        from tqdm import tqdm
+
+        steps = tqdm(files, desc="reading", unit="file", leave=False)
+    for f in steps:
         if prev and prev_files.get(f.source) == f.sha256:
             carry_over(f.source)
             report.reused_files += 1

@@ -37,6 +37,7 @@ def load_model(quantize: str = "none"):
 
     # torch marks its quantized-tensor constructors deprecated; quantize_dynamic still uses them.
     warnings.filterwarnings("ignore", message=r".*quantize_per_tensor.*", category=UserWarning)
+    warnings.filterwarnings("ignore", message=r".*torch\.ao\.quantization is deprecated.*", category=DeprecationWarning)
     from sentence_transformers import SentenceTransformer
 
     torch.set_num_threads(max(1, min(4, os.cpu_count() or 1)))

@@ -124,3 +124,36 @@ def test_manifest_describes_the_index(index_dir):
     assert m["format_version"] == 1 and m["dimension"] == 384 and "all-MiniLM-L6-v2" in m["model"]
     assert sorted(m["files"]) == sorted(p.name for p in CORPUS.glob("*.txt"))
     assert all(len(h) == 64 for h in m["files"].values())
+
+
+def test_the_same_text_in_two_documents_is_shown_once_with_also_in(tmp_path):
+    import shutil
+
+    from qa.build import build_index
+    from qa.config import Settings
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    page = next(CORPUS.glob("004*"))
+    shutil.copy(page, corpus / page.name)
+    (corpus / "reprint").mkdir()
+    (corpus / "reprint" / "copy.txt").write_text(page.read_text(encoding="utf-8") + "\n\nReprinted.\n", encoding="utf-8")
+    build_index(Settings.from_env(corpus_dir=corpus, index_dir=tmp_path / "index"), progress=False)
+    r = Retriever.load(tmp_path / "index")
+    passages = r.search("Sexual Assault Referral Centre strategy copies", k=5)
+    sources = [p.citation.source for p in passages]
+    top = passages[0]
+    assert top.also_in and {c.source for c in top.also_in} | {top.citation.source} == {page.name, "reprint/copy.txt"}
+    texts = [" ".join(p.text.split()) for p in passages]
+    assert len(texts) == len(set(texts))  # no passage repeated
+    assert len(sources) == 5
+
+
+def test_abbreviations_and_relative_dates(retriever):
+    lscsb = retriever.ask("lscsb burglary figures")
+    assert "Safer Communities" in lscsb.understood.get("committee", "")
+    assert lscsb.passages[0].citation.committee.endswith("Strategy Board")
+    last_year = retriever.ask("what did the panel discuss about knife crime last year?")
+    # The latest meeting in the corpus is in 2020, so "last year" is 2019.
+    assert last_year.understood["since"] == "2019-01-01" and last_year.understood["until"] == "2019-12-31"
+    assert last_year.passages[0].citation.meeting_date.startswith("2019")
