@@ -35,7 +35,7 @@ class Settings:
     # Abstain when the final top score is below this (calibrated on the dev set; see README).
     abstain_threshold: float = 0.30
     max_file_mb: float = 25.0
-    # Above this many passages the dense index becomes approximate (HNSW) instead of exact.
+    # Above this many passages the dense index becomes approximate (FAISS IVF-Flat) instead of exact.
     ann_threshold: int = 200_000
     batch_size: int = 32
     # Embedding model precision: "none" (float32) or "int8" (dynamic quantization; measured in README).

@@ -218,3 +218,15 @@ def test_a_loaded_index_keeps_working_after_a_rebuild_replaces_it(tmp_path):
     name = next(CORPUS.glob("004*")).name
     assert old.document_text(name).startswith("Agenda item")
     assert old.register().decisions is not None
+
+
+def test_above_the_size_threshold_the_dense_index_is_approximate_and_still_finds_answers(tmp_path):
+    corpus = small_corpus(tmp_path)
+    exact = Settings.from_env(corpus_dir=corpus, index_dir=tmp_path / "exact")
+    approx = Settings.from_env(corpus_dir=corpus, index_dir=tmp_path / "approx", ann_threshold=10)
+    build_index(exact, progress=False)
+    build_index(approx, progress=False)
+    a, b = Retriever.load(exact.index_dir), Retriever.load(approx.index_dir)
+    assert (a.version.manifest.dense, b.version.manifest.dense) == ("flat", "ivf")
+    for q in ["People Zones grant", "101 and 999 call handlers", "Violence Reduction Unit funding"]:
+        assert [p.citation for p in a.search(q, k=3)] == [p.citation for p in b.search(q, k=3)]
