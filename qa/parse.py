@@ -152,6 +152,15 @@ def _committee_before_held(text: str) -> str | None:
     return tidy_committee(m.group(1)) if m else None
 
 
+def _stated_committee(head: str, lines: list[_Line], i: int) -> str | None:
+    """The body a header names ("meeting of the Audit Committee held ..."); for "the above Council",
+    the name in the heading above it."""
+    committee = _committee_before_held(head)
+    if committee is None or re.match(r"^(?:above|said|aforementioned)\b", committee, re.I):
+        committee = _heading_committee(lines, i)
+    return committee
+
+
 def _heading_committee(lines: list[_Line], i: int) -> str | None:
     for k in range(i - 1, max(-1, i - 8), -1):
         c = lines[k].clean
@@ -234,10 +243,7 @@ def _find_zones(lines: list[_Line]) -> list[_Zone]:
             head = _header_text(lines, i, 5)
             iso = first_date(head)
             if iso:
-                committee = _committee_before_held(head)
-                if committee is None or re.match(r"^(?:above|said|aforementioned)\b", committee, re.I):
-                    # "Minutes of a meeting of the above Council": the name is in the heading above.
-                    committee = _heading_committee(lines, i) or (pack.committee if pack else None)
+                committee = _stated_committee(head, lines, i) or (pack.committee if pack else None)
                 zones.append(_Zone(_back_up(lines, i, zones[-1].line if zones else -1), "minutes", Meeting(committee, iso)))
                 i += 1
                 continue
@@ -247,10 +253,7 @@ def _find_zones(lines: list[_Line]) -> list[_Zone]:
             head = _header_text(lines, i, 4)
             iso = first_date(head)
             if iso:
-                committee = _committee_before_held(head)
-                if committee is None or re.match(r"^(?:above|said)\b", committee, re.I):
-                    committee = _heading_committee(lines, i)
-                pack = Meeting(committee, iso)
+                pack = Meeting(_stated_committee(head, lines, i), iso)
                 start = _back_up(lines, i, zones[-1].line if zones else -1)
                 zones.append(_Zone(start if zones else 0, "agenda", pack))
                 i += 1
