@@ -58,6 +58,9 @@ class SearchResult:
     timings: dict
 
 
+_AGREEMENT = re.compile(r"\b(?:was|were)\s+(?:unanimously\s+)?(?:agreed|resolved|decided)\b|\bagreed\s+(?:that|to)\b", re.I)
+
+
 def _norm(text: str) -> str:
     return re.sub(r"\s+", " ", text.lower()).strip()
 
@@ -87,6 +90,7 @@ class Retriever:
         self._committee_arr = np.array([(c.committee or "").lower() for c in self.citations], dtype=str)
         self._date_arr = np.array([c.meeting_date or "" for c in self.citations], dtype="<U10")
         self._section_arr = np.array([c.section for c in self.citations], dtype=str)
+        self._records_agreement = np.array([bool(_AGREEMENT.search(t)) for t in self.texts], dtype=bool)
         self._source_arr = np.array([c.source for c in self.citations], dtype=object)
         items: dict[tuple, int] = {}
         self._item_of = np.array(
@@ -233,9 +237,12 @@ class Retriever:
         item_best = best[self._item_of]
         if intent.wants_decision:
             # "What did they resolve about X": the resolution of the item that best matches X answers it,
-            # even when the resolution's own words ("be noted") share nothing with the question.
+            # even when the resolution's own words ("be noted") share nothing with the question. A passage
+            # of the discussion that records an agreement ("it was agreed that ...") answers it as well, and
+            # beats its item's formal resolution when it is itself the item's best match.
             resolution = self._section_arr == "resolution"
-            out[resolution] = np.maximum(out[resolution], item_best[resolution]) + self.decision_boost
+            out[resolution] = np.maximum(out[resolution], 0.97 * item_best[resolution])
+            out[resolution | self._records_agreement] += self.decision_boost
         out += self.item_boost * item_best
         # An agenda entry previews an item; the minutes and reports hold what was said, so they go first.
         out -= self.agenda_penalty * (self._section_arr == "agenda")
