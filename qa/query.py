@@ -106,12 +106,9 @@ def understand(question: str, committees: list[str], meeting_dates: list[str]) -
         since, until, phrase = f"{y}-01-01", f"{y}-12-31", m.group(0)
 
     committee, committee_phrase = match_committee(question, committees)
-    if since is None and (m := _LATEST.search(question)):
-        relevant = meeting_dates
-        if committee and committees:
-            relevant = [d for d in meeting_dates if d]  # filtered by committee in the retriever
-        if relevant:
-            since = until = "latest"
-            phrase = m.group(0)
+    if since is None and meeting_dates and (m := _LATEST.search(question)):
+        # Resolved by the retriever to the latest meeting of the committee named (or of any).
+        since = until = "latest"
+        phrase = m.group(0)
     return QueryIntent(since=since, until=until, date_phrase=phrase, committee=committee,
                        committee_phrase=committee_phrase, wants_decision=bool(_DECISION.search(question)))

@@ -90,6 +90,13 @@ class Retriever:
         self._committee_arr = np.array([(c.committee or "").lower() for c in self.citations], dtype=str)
         self._date_arr = np.array([c.meeting_date or "" for c in self.citations], dtype="<U10")
         self._section_arr = np.array([c.section for c in self.citations], dtype=str)
+        # The latest meeting overall ("") and per committee, for "the most recent meeting".
+        self._latest_meeting: dict[str, str] = {}
+        for c in self.citations:
+            if c.meeting_date:
+                for key in ("", (c.committee or "").lower()):
+                    if c.meeting_date > self._latest_meeting.get(key, ""):
+                        self._latest_meeting[key] = c.meeting_date
         self._records_agreement = np.array([bool(_AGREEMENT.search(t)) for t in self.texts], dtype=bool)
         self._source_arr = np.array([c.source for c in self.citations], dtype=object)
         items: dict[tuple, int] = {}
@@ -177,6 +184,9 @@ class Retriever:
         t0 = time.perf_counter()
         mask = self._mask(filters)
         intent = understand(question, self.committees, self.meeting_dates)
+        if intent.since == "latest":  # "the most recent meeting" (of the committee named, if one is)
+            latest = self._latest_meeting.get(intent.committee.lower() if intent.committee else "")
+            intent = replace(intent, since=latest, until=latest) if latest else replace(intent, since=None, until=None)
         n = len(self.citations)
         if n == 0 or not mask.any():
             return SearchResult([], 0.0, intent, {"total_ms": 0.0})
@@ -222,11 +232,7 @@ class Retriever:
         out = scores.astype(np.float32).copy()
         if intent.since:
             dates = self._date_arr
-            if intent.since == "latest":
-                pool = dates[(dates != "") & ((self._committee_arr == intent.committee.lower()) if intent.committee else True)]
-                hit = dates == (pool.max() if pool.size else "none")
-            else:
-                hit = (dates != "") & (dates >= intent.since) & (dates <= intent.until)
+            hit = (dates != "") & (dates >= intent.since) & (dates <= intent.until)
             if hit.any():
                 out += self.date_boost * hit
         if intent.committee:
