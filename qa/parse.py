@@ -55,6 +55,7 @@ _MINUTES_MARKER = re.compile(r"^minutes\s*:?\s*$", re.I)
 _PAGE_ICON = re.compile(r"\s*(?:pdf icon\s*)?PDF\s+\d+(?:\.\d+)?\s*[KM]B\s*$", re.I)
 _PAGES_REF = re.compile(r"\s*\(?pages?\s+\d+\s*(?:[-–]\s*\d+)?\)?\s*$", re.I)
 _TAG = re.compile(r"<[^>]{1,200}>")
+_BR = re.compile(r"<br\s*/?>", re.I)
 _LINK = re.compile(r"\[([^\]]*)\]\([^)]*\)")
 _SMALL_WORDS = {"and", "of", "the", "for", "in", "on", "to", "a", "an", "at", "by", "with"}
 _STOP = _SMALL_WORDS | {"report", "update", "reports", "item", "is", "be", "from", "minutes", "meeting"}
@@ -424,7 +425,10 @@ def _match_agenda(subject: str | None, agenda: list[AgendaItem], after: int) -> 
 
 
 def parse_text(source: str, text: str, page_starts: tuple[int, ...] | None = None, fmt: str = "text") -> ParsedDocument:
-    lines = _lines(text)
+    # Some text minutes encode line breaks as literal "<br />" tags. Read them as line breaks in a copy of
+    # the same length, so every offset found in the copy is an offset into the original text.
+    scan = _BR.sub(lambda m: "\n" + " " * (len(m.group()) - 1), text)
+    lines = _lines(scan)
     zones = _find_zones(lines)
     labels: list[tuple[AgendaItem, str] | None] = [None] * len(lines)
 

@@ -209,3 +209,12 @@ def test_welsh_dates_are_read():
 
     assert first_date("CYFARFOD 11eg MEDI 2019") == "2019-09-11"
     assert first_date("10fed Mehefin 2020") == "2020-06-10"
+
+
+def test_line_breaks_written_as_br_tags_still_separate_items_and_offsets_stay_true():
+    text = ("Minutes of the meeting of Anytown Community Council held on Monday 29th March 2021<br /><br />"
+            "3049. Apologies for absence: None<br />3050. Planning Permissions<br />No objection was raised.")
+    doc = parse_text("br.txt", text)
+    assert [n for n, _ in items(doc)] == ["3049", "3050"]
+    planning = next(s for s in doc.sections if s.item.number == "3050")
+    assert doc.text[planning.start:planning.end].startswith("3050. Planning Permissions")
