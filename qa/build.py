@@ -20,6 +20,7 @@ import numpy as np
 from .config import Settings
 from .errors import IndexMismatch, IndexMissing, UnreadableDocument
 from .ingest import Skipped, list_corpus, read_document
+from .parse import PARSER_VERSION
 from .store import FORMAT_VERSION, IndexVersion, Manifest, PassageRow, load_version, write_version
 
 
@@ -61,6 +62,8 @@ def _previous(settings: Settings, model_id: str, dim: int, rebuild: bool) -> Ind
     m = prev.manifest
     if (m.chunk_tokens, m.chunk_overlap) != (settings.chunk_tokens, settings.chunk_overlap):
         return None
+    if m.parser_version != PARSER_VERSION:
+        return None  # documents would parse differently now: nothing can be carried over
     return prev
 
 
@@ -165,7 +168,7 @@ def build_index(settings: Settings, rebuild: bool = False, progress: bool | None
     manifest = Manifest(
         format_version=FORMAT_VERSION, model=model_id(settings.quantize), dimension=DIMENSION,
         chunk_tokens=settings.chunk_tokens, chunk_overlap=settings.chunk_overlap, files=hashes,
-        passages=len(new_rows), meetings=len(meetings), items=len(items),
+        passages=len(new_rows), meetings=len(meetings), items=len(items), parser_version=PARSER_VERSION,
         created=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
     )
     write_version(settings.index_dir, manifest, documents, new_rows, vectors, settings.ann_threshold)

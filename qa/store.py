@@ -55,6 +55,7 @@ class Manifest:
     meetings: int
     items: int
     dense: str = "flat"
+    parser_version: int = 0
     created: str = ""
     extra: dict = field(default_factory=dict)
 

@@ -230,3 +230,14 @@ def test_above_the_size_threshold_the_dense_index_is_approximate_and_still_finds
     assert (a.version.manifest.dense, b.version.manifest.dense) == ("flat", "ivf")
     for q in ["People Zones grant", "101 and 999 call handlers", "Violence Reduction Unit funding"]:
         assert [p.citation for p in a.search(q, k=3)] == [p.citation for p in b.search(q, k=3)]
+
+
+def test_a_parser_change_reparses_everything(tmp_path, monkeypatch):
+    corpus = small_corpus(tmp_path)
+    settings = Settings.from_env(corpus_dir=corpus, index_dir=tmp_path / "index")
+    build_index(settings, progress=False)
+    import qa.build
+
+    monkeypatch.setattr(qa.build, "PARSER_VERSION", qa.build.PARSER_VERSION + 1)
+    report = build_index(settings, progress=False)
+    assert not report.up_to_date and report.embedded == report.passages
