@@ -3,12 +3,7 @@
 # Fails when a test fails or when no test ran.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-PY=${PYTHON:-python3}
-[ -x .venv/bin/python ] || "$PY" -m venv .venv
-# torch is pinned to the CPU wheel (pyproject); install it first so nothing pulls a CUDA build.
-.venv/bin/pip install --quiet --upgrade pip
-.venv/bin/pip install --quiet "torch==2.13.0"
-.venv/bin/pip install --quiet -e ".[test]"
+bash scripts/install.sh test
 # The browser test drives Debian's Chromium (never a downloaded browser).
 if [ ! -x /usr/bin/chromium ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
   (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
