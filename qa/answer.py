@@ -65,10 +65,7 @@ def extract_answer(question: str, passages: list[Passage], lexical, wants_decisi
             if out:
                 return " ".join(f"{a.text} [{a.passage_rank}]" for a in out), out
     tokenize = lexical.tokenize
-    q_tokens = set(tokenize(question))
-    idf = lexical.idf
-    top_idf = max(idf.values()) if idf else 1.0
-    weights = {t: idf.get(t, top_idf) for t in q_tokens}
+    weights = lexical.weights(question)
     candidates = []
     for p in passages[:from_top]:
         for s, e in sentences(p.text):
@@ -112,6 +109,11 @@ _QUANTITY = re.compile(
 _NUMERIC_TOKEN = re.compile(r"^(?:fy\d{4}|£?\d[\d,.]*%?)$")
 
 
+def _is_figure(token: str) -> bool:
+    """A year, financial year, amount or count ("2019", "fy1819", "£364,000", "5.1%")."""
+    return bool(_NUMERIC_TOKEN.match(token)) and any(c.isdigit() for c in token)
+
+
 def unsupported(question: str, passages, sents, lexical, item_tokens) -> str | None:
     """Why the best passages cannot answer the question, or None. Two checks a reader would make:
     a figure asked for must be given (a number the question did not already contain), and a specific
@@ -119,10 +121,10 @@ def unsupported(question: str, passages, sents, lexical, item_tokens) -> str | N
     tokenize = lexical.tokenize
     q_tokens = set(tokenize(question))
     if _QUANTITY.match(question):
-        numbers = {t for a in sents for t in tokenize(a.text) if _NUMERIC_TOKEN.match(t) and any(c.isdigit() for c in t)}
+        numbers = {t for a in sents for t in tokenize(a.text) if _is_figure(t)}
         if not numbers - q_tokens:
             return "the passages found give no figure for this"
-    specific = {t for t in q_tokens if _NUMERIC_TOKEN.match(t) and any(c.isdigit() for c in t)}
+    specific = {t for t in q_tokens if _is_figure(t)}
     if specific:
         top = passages[:3]
         def covered(p) -> bool:

@@ -79,6 +79,7 @@ class LexicalIndex:
         self.size = size
         self.tokenize = Tokenizer()
         self.idf = idf or {}
+        self.max_idf = max(self.idf.values()) if self.idf else 1.0
         self.acronyms = acronyms or {}
         self._expansions = {v: k for k, v in self.acronyms.items()}
 
@@ -131,7 +132,6 @@ class LexicalIndex:
             return np.zeros(self.size, dtype=np.float32)
         return np.asarray(self.retriever.get_scores(tokens), dtype=np.float32)
 
-    def known(self, query: str) -> tuple[list[str], list[str]]:
-        """Query words split into those the corpus has and those it does not."""
-        tokens = self.tokenize(query)
-        return [t for t in tokens if t in self.retriever.vocab_dict], [t for t in tokens if t not in self.retriever.vocab_dict]
+    def weights(self, text: str) -> dict[str, float]:
+        """The words of a question, each weighted by its rarity in the corpus (unknown words count as rarest)."""
+        return {t: self.idf.get(t, self.max_idf) for t in set(self.tokenize(text))}

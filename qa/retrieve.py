@@ -263,15 +263,10 @@ class Retriever:
         top = fusion.top_k(scores, 5, mask)
         if not top:
             return 0.0
-        known, unknown = self.version.lexical.known(question)
-        words = known + unknown
-        if not words:
-            coverage = 0.0
-        else:
-            idf = self.version.lexical.idf
-            weights = {w: idf.get(w, idf_max(idf)) for w in set(words)}
+        weights = self.version.lexical.weights(question)
+        coverage = 0.0
+        if weights:
             total = sum(weights.values())
-            coverage = 0.0
             for i in top:
                 toks = set(self.version.lexical.tokenize(self.version.passages[i].lexical_text))
                 coverage = max(coverage, sum(wt for w, wt in weights.items() if w in toks) / total)
@@ -321,8 +316,8 @@ class Retriever:
         if cached is None:
             tokenize = self.version.lexical.tokenize
             cached = set()
-            for i in np.nonzero(self._item_of == item)[0]:
-                cached.update(tokenize(self.version.passages[int(i)].lexical_text))
+            for i in self.item_passages(passage.id):
+                cached.update(tokenize(self.version.passages[i].lexical_text))
             if len(self._item_token_cache) > 4096:
                 self._item_token_cache.clear()
             self._item_token_cache[item] = cached
@@ -369,10 +364,6 @@ class Retriever:
         """All passage ids of the same agenda item, in document order (for 'show the whole item')."""
         item = self._item_of[passage_id]
         return [int(i) for i in np.nonzero(self._item_of == item)[0]]
-
-
-def idf_max(idf: dict) -> float:
-    return max(idf.values()) if idf else 1.0
 
 
 def _shingles(text: str, n: int = 5) -> set:
