@@ -58,6 +58,23 @@ def source_panel(retriever, record, key: str) -> None:
             st.caption(escape_markdown(c.source + (f", page {c.page}" if c.page else "")))
 
 
+def records_table(retriever, rows: list[dict], records: list, name: str, widths: dict) -> bool:
+    """A selectable table of register records (column order and widths from ``widths``; None = default),
+    its CSV download, and the source passage of the selected row. Returns whether a row is selected."""
+    event = st.dataframe(
+        rows, key=f"{name}_table", hide_index=True, on_select="rerun", selection_mode="single-row",
+        column_order=tuple(widths),
+        column_config={col: st.column_config.TextColumn(width=w) for col, w in widths.items() if w is not None},
+    )
+    st.download_button("Download CSV", data=rows_to_csv(rows), file_name=f"{name}.csv", mime="text/csv",
+                       key=f"{name}_csv", on_click="ignore", icon=":material/download:")
+    selected = list(event.selection.rows) if event is not None else []
+    if selected and selected[0] < len(records):
+        source_panel(retriever, records[selected[0]], key=f"{name[:-1]}_source")
+        return True
+    return False
+
+
 def page() -> None:
     st.set_page_config(page_title="Decisions · Panel papers", layout="wide")
     st.title("Decisions")
@@ -91,22 +108,9 @@ def page() -> None:
     if not rows:
         st.caption("No decisions match.")
     else:
-        event = st.dataframe(
-            rows, key="decisions_table", hide_index=True, on_select="rerun", selection_mode="single-row",
-            column_order=("Date", "Item", "Clause", "Kind", "Decision", "Committee"),
-            column_config={"Date": st.column_config.TextColumn(width=140),
-                           "Item": st.column_config.TextColumn(width="medium"),
-                           "Clause": st.column_config.TextColumn(width="small"),
-                           "Kind": st.column_config.TextColumn(width="small"),
-                           "Decision": st.column_config.TextColumn(width="large"),
-                           "Committee": st.column_config.TextColumn(width="medium")},
-        )
-        st.download_button("Download CSV", data=rows_to_csv(rows), file_name="decisions.csv", mime="text/csv",
-                           key="decisions_csv", on_click="ignore", icon=":material/download:")
-        selected = list(event.selection.rows) if event is not None else []
-        if selected and selected[0] < len(decisions):
-            source_panel(retriever, decisions[selected[0]], key="decision_source")
-        else:
+        if not records_table(retriever, rows, decisions, "decisions",
+                             {"Date": 140, "Item": "medium", "Clause": "small", "Kind": "small",
+                              "Decision": "large", "Committee": "medium"}):
             st.caption("Select a row to read the passage it comes from.")
 
     requests = list(register.find_requests(query=query, committee=committee, open_only=False))
@@ -120,20 +124,9 @@ def page() -> None:
     if not req_rows:
         st.caption("No open requests." if not show_all else "No requests match.")
         return
-    event = st.dataframe(
-        req_rows, key="requests_table", hide_index=True, on_select="rerun", selection_mode="single-row",
-        column_order=("Status", "Date", "Item", "Request", "Delivered by", "Reason", "Committee"),
-        column_config={"Status": st.column_config.TextColumn(width="small"),
-                       "Date": st.column_config.TextColumn(width=140),
-                       "Item": st.column_config.TextColumn(width="medium"),
-                       "Request": st.column_config.TextColumn(width="large"),
-                       "Committee": st.column_config.TextColumn(width="medium")},
-    )
-    st.download_button("Download CSV", data=rows_to_csv(req_rows), file_name="requests.csv", mime="text/csv",
-                       key="requests_csv", on_click="ignore", icon=":material/download:")
-    selected = list(event.selection.rows) if event is not None else []
-    if selected and selected[0] < len(shown):
-        source_panel(retriever, shown[selected[0]], key="request_source")
+    records_table(retriever, req_rows, shown, "requests",
+                  {"Status": "small", "Date": 140, "Item": "medium", "Request": "large", "Delivered by": None,
+                   "Reason": None, "Committee": "medium"})
 
 
 try:
