@@ -9,6 +9,7 @@ resolutions. No text is generated, so nothing can be said that the papers do not
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 from .records import Answer, AnswerSentence, Passage
 
@@ -52,8 +53,98 @@ def _score(sentence: str, weights: dict[str, float], tokenize) -> float:
     return sum(w for t, w in weights.items() if t in toks) / sum(weights.values())
 
 
+def expected_type(question: str) -> str | None:
+    """What kind of answer the question asks for: a count, an amount of money, a percentage or a date;
+    None when any sentence may answer it ("what did the Board say about ...")."""
+    q = question.lower()
+    if re.search(r"%|\bper ?cent|\bpercentage|\bproportion\b|\bshare of\b|\brate\b", q):
+        return "percent"
+    if re.match(r"\s*(?:when\b|(?:on\s+)?what\s+(?:date|day|month|year|time)\b)", q):
+        return "date"
+    if re.search(r"\bhow\s+much\b", q) and re.search(r"\b(?:money|fund\w*|cash|cost\w*|spen[dt]\w*|budget\w*|grant\w*|"
+                                                     r"paid|pay\w*|worth|allocat\w*|award\w*|receiv\w*|get|got)\b|£", q):
+        return "money"
+    if _QUANTITY.match(question) or re.search(r"\b(?:how\s+many|number\s+of|total|volume)\b", q):
+        return "figure"
+    return None
+
+
+_NUMBER_WORDS = (r"one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|hundred|"
+                 r"thousand|million|dozen|twice|double|half|once")
+_TYPE_PATTERNS = {
+    "percent": re.compile(r"\d\s?%|\d\s?(?:per ?cent|pp|percentage points?)\b|\b(?:a|one|two|three)[\s-]+(?:quarters?|thirds?)\b|\b(?:half|majority)\b|\b\d+\s+(?:in|out of)\s+\d+", re.I),
+    "money": re.compile(r"£\s?\d|\d\s?(?:m|k|bn|million|billion)\b|\d\s?(?:pounds)\b", re.I),
+    # A number standing alone: not the "19" of "Covid-19" or the "4" of "Q4".
+    "figure": re.compile(rf"(?<![\w-])£?\d[\d,.]*%?(?![\w-])|\b(?:{_NUMBER_WORDS})\b", re.I),
+    "date": re.compile(r"\b(?:19|20)\d\d\b|\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\b|"
+                       r"\b\d{1,2}(?:[.:]\d\d)?\s?(?:am|pm)\b|\b(?:spring|summer|autumn|winter|monday|tuesday|"
+                       r"wednesday|thursday|friday|week|month|year)\b", re.I),
+}
+
+
+def gives(kind: str, sentence: str, question: str) -> bool:
+    """Whether ``sentence`` holds an answer of that kind that the question did not already contain."""
+    pattern = _TYPE_PATTERNS[kind]
+    asked = {m.group(0).lower().rstrip(".,") for m in pattern.finditer(question)}
+    for m in pattern.finditer(sentence):
+        if m.group(0).lower().rstrip(".,") not in asked:
+            if kind in ("figure", "date") and _is_bare_label(sentence, m):
+                continue
+            return True
+    return False
+
+
+def _is_bare_label(sentence: str, m: re.Match) -> bool:
+    """A paragraph or list number ("3.5 The Home Office ...", "(ii)") is not a figure."""
+    before = sentence[:m.start()]
+    return not before.strip() and bool(re.match(r"\d{1,2}(?:\.\d{1,2})*\.?\s", sentence[m.start():]))
+
+
+@dataclass(frozen=True)
+class Candidate:
+    score: float
+    passage: Passage
+    start: int  # within passage.text
+    end: int
+
+    @property
+    def text(self) -> str:
+        return self.passage.text[self.start:self.end]
+
+
+def candidates(question: str, passages: list[Passage], lexical, wants_decision: bool,
+               from_top: int = 3) -> list[Candidate]:
+    """Every sentence of the top passages, scored by the share of the question's informative words it holds,
+    best first. A sentence holding the kind of answer asked for (a figure, a date) ranks above one that
+    only repeats the question's words."""
+    tokenize = lexical.tokenize
+    weights = lexical.weights(question)
+    kind = expected_type(question)
+    out = []
+    for p in passages[:from_top]:
+        previous = 0.0
+        for s, e in sentences(p.text):
+            text = p.text[s:e]
+            score = _score(text, weights, tokenize)
+            if _REFERS_BACK.match(text):
+                # "This service commenced in January 2020" continues the sentence before, which named it.
+                score = max(score, 0.9 * previous)
+            previous = score
+            score += 0.08 * (from_top - p.rank) / from_top
+            if wants_decision and p.citation.section == "resolution":
+                score += 0.15
+            if kind and gives(kind, text, question):
+                score += 0.1
+            if len(text) > 600:  # a table row or run-on fragment is a poor answer
+                score -= 0.1
+            out.append(Candidate(score, p, s, e))
+    out.sort(key=lambda c: (-c.score, c.passage.rank, c.start))
+    return out
+
+
 def extract_answer(question: str, passages: list[Passage], lexical, wants_decision: bool,
-                   max_sentences: int = 2, from_top: int = 3) -> tuple[str | None, tuple[AnswerSentence, ...]]:
+                   max_sentences: int = 2, from_top: int = 3,
+                   scored: list[Candidate] | None = None) -> tuple[str | None, tuple[AnswerSentence, ...]]:
     if wants_decision:
         # A question about a decision is answered from the resolution itself, clause by clause.
         resolution = next((p for p in passages[:from_top] if p.citation.section == "resolution"), None)
@@ -64,39 +155,29 @@ def extract_answer(question: str, passages: list[Passage], lexical, wants_decisi
                                        resolution.citation.start + e) for s, e in spans[:4])
             if out:
                 return " ".join(f"{a.text} [{a.passage_rank}]" for a in out), out
-    tokenize = lexical.tokenize
-    weights = lexical.weights(question)
-    candidates = []
-    for p in passages[:from_top]:
-        for s, e in sentences(p.text):
-            text = p.text[s:e]
-            score = _score(text, weights, tokenize) + 0.08 * (from_top - p.rank) / from_top
-            if wants_decision and p.citation.section == "resolution":
-                score += 0.15
-            if len(text) > 600:  # a table row or run-on fragment is a poor answer
-                score -= 0.1
-            candidates.append((score, p.rank, s, e, p))
-    if not candidates:
+    scored = candidates(question, passages, lexical, wants_decision, from_top) if scored is None else scored
+    if not scored:
         return None, ()
-    candidates.sort(key=lambda c: (-c[0], c[1], c[2]))
-    chosen = [candidates[0]]
-    best = candidates[0]
-    if _REFERS_BACK.match(best[4].text[best[2]:best[3]]):
+    best = scored[0]
+    chosen = [best]
+    if _REFERS_BACK.match(best.text):
         # "Aside from this one-off grant ..." needs the sentence that says which grant.
-        spans = sentences(best[4].text)
-        at = spans.index((best[2], best[3]))
+        spans = sentences(best.passage.text)
+        at = spans.index((best.start, best.end))
         if at > 0:
             s, e = spans[at - 1]
-            chosen.append((best[0], best[1], s, e, best[4]))
-    for c in candidates[1:]:
+            chosen.append(Candidate(best.score, best.passage, s, e))
+    for c in scored[1:]:
         if len(chosen) >= max_sentences:
             break
-        if c[0] >= 0.75 * chosen[0][0] and c[0] > 0.2 and not any(c[4].id == x[4].id and abs(c[2] - x[2]) < 5 for x in chosen):
+        if c.score >= 0.75 * best.score and c.score > 0.2 and not any(
+                c.passage.id == x.passage.id and abs(c.start - x.start) < 5 for x in chosen):
             chosen.append(c)
-    chosen.sort(key=lambda c: (c[1], c[2]))
+    chosen.sort(key=lambda c: (c.passage.rank, c.start))
     out = tuple(
-        AnswerSentence(text=p.text[s:e], passage_rank=p.rank, start=p.citation.start + s, end=p.citation.start + e)
-        for _, _, s, e, p in chosen
+        AnswerSentence(text=c.text, passage_rank=c.passage.rank, start=c.passage.citation.start + c.start,
+                       end=c.passage.citation.start + c.end)
+        for c in chosen
     )
     return " ".join(f"{a.text} [{a.passage_rank}]" for a in out), out
 
@@ -107,6 +188,12 @@ _QUANTITY = re.compile(
     re.I,
 )
 _NUMERIC_TOKEN = re.compile(r"^(?:fy\d{4}|£?\d[\d,.]*%?)$")
+# A sentence that says the thing asked about was not known or not available is not an answer to it.
+_NOT_KNOWN = re.compile(r"\b(?:(?:was|were|is|are)\s+(?:not\s+(?:yet\s+)?|un)(?:known|available|confirmed|decided)|"
+                        r"no\s+(?:figures?|data|information)\s+(?:was|were|is|are)\s+(?:yet\s+)?available)\b", re.I)
+# A sentence "relevant" to the question scores at least this share of the best one.
+RELEVANT_SHARE = 0.8
+_KIND_NAMES = {"percent": "percentage or rate", "money": "amount of money", "figure": "figure", "date": "date"}
 
 
 def _is_figure(token: str) -> bool:
@@ -114,17 +201,20 @@ def _is_figure(token: str) -> bool:
     return bool(_NUMERIC_TOKEN.match(token)) and any(c.isdigit() for c in token)
 
 
-def unsupported(question: str, passages, sents, lexical, item_tokens) -> str | None:
+def unsupported(question: str, passages, scored: list[Candidate], lexical, item_tokens) -> str | None:
     """Why the best passages cannot answer the question, or None. Two checks a reader would make:
-    a figure asked for must be given (a number the question did not already contain), and a specific
-    year or figure named in the question must appear in the agenda item the answer comes from."""
+    the kind of answer asked for (a figure, an amount, a percentage, a date) must be given by a sentence
+    that matches the question about as well as the best one does; and a specific year or figure named in
+    the question must appear in the agenda item the answer comes from."""
     tokenize = lexical.tokenize
-    q_tokens = set(tokenize(question))
-    if _QUANTITY.match(question):
-        numbers = {t for a in sents for t in tokenize(a.text) if _is_figure(t)}
-        if not numbers - q_tokens:
-            return "the passages found give no figure for this"
-    specific = {t for t in q_tokens if _is_figure(t)}
+    kind = expected_type(question)
+    if scored and _NOT_KNOWN.search(scored[0].text):
+        return "the papers say this was not known"
+    if kind and scored:
+        relevant = [c for c in scored if c.score >= RELEVANT_SHARE * scored[0].score]
+        if not any(gives(kind, c.text, question) for c in relevant):
+            return f"the passages found give no {_KIND_NAMES[kind]} for this"
+    specific = {t for t in set(tokenize(question)) if _is_figure(t)}
     if specific:
         top = passages[:3]
         def covered(p) -> bool:
@@ -143,8 +233,9 @@ def build_answer(question: str, result, threshold: float, lexical, filters=None,
     passages = tuple(result.passages)
     if not passages or result.confidence < threshold:
         return Answer(question=question, abstained=True, passages=passages, message=NOT_FOUND, understood=understood)
-    text, sents = extract_answer(question, list(passages), lexical, result.intent.wants_decision)
-    reason = unsupported(question, passages, sents, lexical, item_tokens) if item_tokens else None
+    scored = candidates(question, list(passages), lexical, result.intent.wants_decision)
+    text, sents = extract_answer(question, list(passages), lexical, result.intent.wants_decision, scored=scored)
+    reason = unsupported(question, passages, scored, lexical, item_tokens) if item_tokens else None
     if reason:
         understood["abstained_because"] = reason
         return Answer(question=question, abstained=True, passages=passages, message=NOT_FOUND, understood=understood)

@@ -72,7 +72,16 @@ def find_acronyms(texts: list[str]) -> dict[str, str]:
     return found
 
 
+# Stems of words that frame a question rather than name its subject.
+QUESTION_WORDS = frozenset(
+    "much mani get got give gave given tell know say said happen anyth someth whether pleas "
+    "anyon someon find found".split()
+)
+
+
 class LexicalIndex:
+    question_words = QUESTION_WORDS
+
     def __init__(self, retriever, size: int, idf: dict[str, float] | None = None,
                  acronyms: dict[str, str] | None = None):
         self.retriever = retriever
@@ -133,5 +142,7 @@ class LexicalIndex:
         return np.asarray(self.retriever.get_scores(tokens), dtype=np.float32)
 
     def weights(self, text: str) -> dict[str, float]:
-        """The words of a question, each weighted by its rarity in the corpus (unknown words count as rarest)."""
-        return {t: self.idf.get(t, self.max_idf) for t in set(self.tokenize(text))}
+        """The words of a question, each weighted by its rarity in the corpus (unknown words count as rarest).
+        Words that frame a question ("how much did they get") say what is asked, not what about, so they
+        carry no weight."""
+        return {t: self.idf.get(t, self.max_idf) for t in set(self.tokenize(text)) if t not in self.question_words}

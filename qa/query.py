@@ -22,7 +22,7 @@ _YEAR = re.compile(r"\b(?:in|during|of|for)\s+(?P<y>(?:19|20)\d\d)\b(?![/-])", r
 _LAST_YEAR = re.compile(r"\blast\s+year\b", re.I)
 _THIS_YEAR = re.compile(r"\bthis\s+year\b", re.I)
 _LATEST = re.compile(r"\b(?:most\s+recent|latest|last)\s+(?:meeting|minutes|panel|board)\b", re.I)
-_DECISION = re.compile(r"\b(?:resolv\w*|resolution\w*|decid\w*|decision\w*|agree\w*|approv\w*|vote\w*|elect\w*|appoint\w*)\b", re.I)
+_DECISION = re.compile(r"\b(?:resolv\w*|resolution\w*|decid\w*|decision\w*|agree\w*|approv\w*|vote\w*|elected|appoint\w*)\b", re.I)
 _FILLER_ACRONYMS = {"PCP": "police and crime panel"}
 
 

@@ -1,5 +1,7 @@
 """The extractive answer: verbatim sentences, with their antecedents, marked with passage ranks."""
-from qa.answer import sentences
+import pytest
+
+from qa.answer import expected_type, gives, sentences
 
 
 def spans_text(text):
@@ -30,3 +32,48 @@ def test_answer_includes_the_sentence_a_reference_points_back_to(retriever):
 def test_figures_asked_for_must_be_given(retriever):
     a = retriever.ask("How many complaints were made about the Euston Street custody suite in 2018/19?")
     assert a.abstained and "figure" in a.understood["abstained_because"]
+
+
+@pytest.mark.parametrize("question, kind", [
+    ("what proportion of drug offences led to positive outcomes", "percent"),
+    ("what is the repeat MARAC rate", "percent"),
+    ("when did the VIP start", "date"),
+    ("On what date was the meeting held?", "date"),
+    ("how much funding did the VRN get", "money"),
+    ("How many complaints were made in 2018/19?", "figure"),
+    ("number of stop searches", "figure"),
+    ("What did the Board say about knife crime?", None),
+])
+def test_the_kind_of_answer_a_question_asks_for(question, kind):
+    assert expected_type(question) == kind
+
+
+def test_what_counts_as_giving_an_answer_of_a_kind():
+    q = "how many offences were linked to the Covid-19 lockdown in 2019/20?"
+    assert not gives("figure", "Offences linked to the Covid-19 lockdown rose in 2019/20.", q)  # only the question's own
+    assert gives("figure", "There were 1,204 such offences in 2019/20.", q)
+    assert gives("figure", "Twice as many as the year before.", q)
+    assert not gives("figure", "3.5 The Home Office have indicated support.", q)  # a paragraph number
+    assert gives("percent", "Approximately three quarters of the work related to drugs.", "what share of the work")
+    assert not gives("percent", "compared to the same quarter of the previous year", "what share of the work")
+    assert gives("money", "The VRN secured £880,000 for 2020/21.", "how much did the VRN get")
+    assert gives("date", "This service commenced delivery in January 2020.", "when did it start")
+
+
+def test_a_figure_the_papers_do_not_give_is_abstained_on_even_when_the_topic_matches(retriever):
+    a = retriever.ask("what proportion of the operation lionheart drug offences led to positive outcomes")
+    assert a.abstained and "percentage" in a.understood["abstained_because"]
+    assert a.passages  # the nearest passages are still listed
+
+
+def test_papers_that_say_a_figure_was_not_yet_known_do_not_answer_it(retriever):
+    a = retriever.ask("how many of the 20,000 extra officers nationally will leicestershire get")
+    assert a.abstained and a.understood["abstained_because"] == "the papers say this was not known"
+
+
+def test_a_sentence_continuing_the_one_that_names_the_subject_can_answer(retriever):
+    # "The Violence Intervention Project (VIP) based in the Emergency Department (UHL) ...
+    #  This service commenced delivery in January 2020 ..."
+    a = retriever.ask("when did the VIP in the ED at UHL start")
+    assert not a.abstained
+    assert "January 2020" in a.text

@@ -51,6 +51,17 @@ def test_dev_set_recall_and_meeting_dates(retriever):
     assert scores.abstain_answerable <= 0.10
 
 
+def test_typed_question_set_recall_and_abstention(retriever):
+    # eval/typed.jsonl: questions written the way people type (short, abbreviations, relative dates,
+    # paraphrases, unanswerable), by a writer who had not seen the system. Floors, recorded in the README.
+    scores, _ = evaluate(retriever, load_questions(ROOT / "eval" / "typed.jsonl"), "final")
+    assert scores.answerable >= 50 and scores.unanswerable >= 8
+    assert scores.recall[5] >= 0.85
+    assert scores.recall[1] >= 0.60
+    assert scores.abstain_answerable <= 0.10
+    assert scores.abstain_unanswerable >= 0.5
+
+
 def test_reprinted_minutes_are_cited_with_their_own_meeting(retriever):
     p = retriever.search("Which prosecution telephone service was described at the June 2019 meeting?", k=5)
     hits = [x for x in p if "CPS Direct" in x.text]
