@@ -8,6 +8,8 @@ nothing about which report.
 """
 from __future__ import annotations
 
+import bisect
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -54,6 +56,36 @@ def context_line(c: Citation) -> str:
     return " | ".join(p for p in parts if p)
 
 
+# A heading inside a section: a short line of its own, with no sentence end, not a table row. Reports name
+# their parts this way ("5. Stop and Search", "East Midlands Operational Support Services (EMOpSS)").
+_HEADING = re.compile(r"^[ \t]*(?:#{1,6}[ \t]*)?(?:\*\*)?(?:\d{1,2}(?:\.\d{1,2})?\.?[ \t]+)?"
+                      r"([A-Z][^\t\n]{2,90}?)(?:\*\*)?[ \t]*$", re.M)
+
+
+def headings(body: str) -> list[tuple[int, str]]:
+    """(offset, text) of the heading lines of a section: short lines standing alone between blank lines,
+    with no sentence end. A passage cut from the middle of a report part keeps the part's name as context
+    for search, so "EMOpSS" finds the paragraph under that heading."""
+    out = []
+    for m in _HEADING.finditer(body):
+        line = m.group(1).strip()
+        if line[-1] in ".;,:" or len(line.split()) > 12 or ":" in line or "@" in line:
+            continue  # a sentence, the first line of a paragraph, or a label ("Tel: ...")
+        if body.count(line) >= 3:
+            continue  # page furniture repeated on every page ("NOT PROTECTIVELY MARKED")
+        blank_before = m.start() == 0 or re.search(r"\n[ \t]*\n$", body[max(0, m.start() - 40):m.start()])
+        blank_after = re.match(r"[ \t]*(?:\n[ \t]*\n|$)", body[m.end():m.end() + 40])
+        if blank_before and blank_after:
+            out.append((m.start(), line))
+    return out
+
+
+def heading_before(found: list[tuple[int, str]], at: int) -> str | None:
+    """The nearest heading above offset ``at`` (not one the passage itself starts with)."""
+    i = bisect.bisect_left(found, (at, "")) - 1
+    return found[i][1] if i >= 0 else None
+
+
 def _merge_small_agenda(doc: ParsedDocument, count_tokens) -> list[Section]:
     out: list[Section] = []
     sections = list(doc.sections)
@@ -82,6 +114,7 @@ def chunk_document(doc: ParsedDocument, model_dir: str, chunk_tokens: int = 180,
         if not body.strip():
             continue
         cursor = 0
+        found = headings(body)
         for piece in splitter.split_text(body):
             if not piece.strip():
                 continue
@@ -100,6 +133,8 @@ def chunk_document(doc: ParsedDocument, model_dir: str, chunk_tokens: int = 180,
                 start=start, end=end, page=doc.page_at(start),
             )
             text = doc.text[start:end]
-            chunks.append(Chunk(citation, text, context_line(citation) + "\n" + text,
-                                f"{item.title or ''}\n{text}"))
+            heading = heading_before(found, at)
+            context = context_line(citation) + (f" | {heading}" if heading else "")
+            chunks.append(Chunk(citation, text, context + "\n" + text,
+                                f"{item.title or ''}\n{heading or ''}\n{text}"))
     return chunks

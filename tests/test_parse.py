@@ -218,3 +218,22 @@ def test_line_breaks_written_as_br_tags_still_separate_items_and_offsets_stay_tr
     assert [n for n, _ in items(doc)] == ["3049", "3050"]
     planning = next(s for s in doc.sections if s.item.number == "3050")
     assert doc.text[planning.start:planning.end].startswith("3050. Planning Permissions")
+
+
+def test_a_passage_keeps_the_heading_above_it_as_search_context():
+    from qa.chunk import heading_before, headings
+
+    body = ("NOT PROTECTIVELY MARKED\n\n1. Calls\n\n1.1 Calls rose by 8%.\n\nNOT PROTECTIVELY MARKED\n\n"
+            "East Midlands Operational Support Services (EMOpSS)\n\n2019-20 Net Budget £0.758m\n\n"
+            "20. The unit was created in 2015.\n\nTel: 0116 2298982\n\nNOT PROTECTIVELY MARKED\n\n21. More.")
+    found = [line for _, line in headings(body)]
+    assert found == ["Calls", "East Midlands Operational Support Services (EMOpSS)"]  # no furniture, no labels
+    assert heading_before(headings(body), body.index("1.1 Calls")) == "Calls"
+    assert heading_before(headings(body), body.index("20. The unit")) == found[1]
+    assert heading_before(headings(body), 0) is None
+
+
+def test_heading_context_is_searchable_but_not_part_of_the_cited_text(retriever):
+    hits = retriever.search("EMOpSS - which force pulled out", k=5)
+    top = next(p for p in hits if "Nottinghamshire signalled their intention to withdraw" in p.text)
+    assert "EMOpSS" not in top.text  # the passage text stays the verbatim span; the heading only helps find it
