@@ -34,6 +34,7 @@ class QueryIntent:
     committee: str | None = None
     committee_phrase: str | None = None
     wants_decision: bool = False
+    wants_resolution: bool = False  # "resolve" / "resolution": the formal resolution, not an agreement in discussion
 
     def to_dict(self) -> dict:
         return {k: v for k, v in asdict(self).items() if v not in (None, False)}
@@ -111,4 +112,5 @@ def understand(question: str, committees: list[str], meeting_dates: list[str]) -
         since = until = "latest"
         phrase = m.group(0)
     return QueryIntent(since=since, until=until, date_phrase=phrase, committee=committee,
-                       committee_phrase=committee_phrase, wants_decision=bool(_DECISION.search(question)))
+                       committee_phrase=committee_phrase, wants_decision=bool(_DECISION.search(question)),
+                       wants_resolution=bool(re.search(r"\bresol(?:v|ution)", question, re.I)))

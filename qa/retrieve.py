@@ -248,7 +248,8 @@ class Retriever:
             # beats its item's formal resolution when it is itself the item's best match.
             resolution = self._section_arr == "resolution"
             out[resolution] = np.maximum(out[resolution], 0.97 * item_best[resolution])
-            out[resolution | self._records_agreement] += self.decision_boost
+            decided = resolution if intent.wants_resolution else resolution | self._records_agreement
+            out[decided] += self.decision_boost
         out += self.item_boost * item_best
         # An agenda entry previews an item; the minutes and reports hold what was said, so they go first.
         out -= self.agenda_penalty * (self._section_arr == "agenda")

@@ -92,7 +92,7 @@ def test_bad_files_are_skipped_with_one_line_each_and_the_rest_indexed(tmp_path)
         "Minutes of a meeting of the Audit Committee held on 3 March 2020\n\n1. Budget\n\nThe budget of \u00a35,000 was agreed.\n"
         .encode("cp1252"))
     (corpus / "long.txt").write_text("Minutes of a meeting of the Audit Committee held on 4 March 2020\n\n"
-                                     + "word " * 200_000)
+                                     + "word " * 20_000)
     outside = tmp_path / "secret.txt"
     outside.write_text("Minutes of a meeting of the Secret Committee held on 1 April 2020\n\n1. Secret\n")
     (corpus / "link.txt").symlink_to(outside)
@@ -144,7 +144,7 @@ def test_kill_during_write_leaves_the_previous_index_loadable(tmp_path):
     index = tmp_path / "index"
     build_index(Settings.from_env(corpus_dir=corpus, index_dir=index), progress=False)
     before = passages(index)
-    shutil.copy(next(CORPUS.glob("003*")), corpus)  # a big file: the rebuild takes a while
+    shutil.copy(next(CORPUS.glob("002*")), corpus)  # a larger file: the rebuild takes a while
     env = dict(os.environ, QA_CORPUS_DIR=str(corpus), QA_INDEX_DIR=str(index))
     proc = subprocess.Popen([sys.executable, "-m", "qa", "index", "--rebuild"], env=env,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
