@@ -19,6 +19,9 @@ STOPWORDS = frozenset(
     "a an and are as at be been but by did do does for from had has have how i if in into is it its of on or "
     "our s so such t that the their them then there these they this to was we were what when where which who "
     "whom why will with would you your about any can could should".split()
+) | frozenset(  # contractions typed in questions ("which force doesn't take part")
+    "don't doesn't didn't isn't wasn't weren't aren't hasn't haven't hadn't won't wouldn't can't couldn't shouldn't "
+    "it's that's there's what's who's".split()
 )
 
 
