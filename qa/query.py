@@ -18,6 +18,14 @@ from .dates import MONTHS, find_dates
 _MONTH_NAMES = {k: v for k, v in MONTHS.items() if len(k) >= 3 and k not in {"mai", "medi", "awst"}}
 _MONTH_RE = "|".join(sorted(_MONTH_NAMES, key=len, reverse=True))
 _MONTH_YEAR = re.compile(rf"\b(?P<m>{_MONTH_RE})\.?,?\s+(?P<y>(?:19|20)\d\d)\b", re.I)
+# "july 19", "sept '19": a month and a two-digit year (or a day: settled against the meetings held).
+_MONTH_SHORT_YEAR = re.compile(rf"\b(?P<m>{_MONTH_RE})\.?\s+(?P<apos>['’])?(?P<y>\d\d)\b(?![/:.-]\d)", re.I)
+# "last sept", "this june", "sept last year", "june this year".
+_MONTH_RELATIVE = re.compile(rf"\b(?:(?P<rel>last|this|next)\s+(?P<m>{_MONTH_RE})|(?P<m2>{_MONTH_RE})\.?\s+(?P<rel2>last|this|next)\s+year)\b", re.I)
+# "in june", "the july meeting", "june's minutes": a month alone is the most recent such month.
+_MONTH_ALONE = re.compile(rf"(?:\b(?:in|at|during|from|since|the)\s+(?P<m>{_MONTH_RE})\b|\b(?P<m2>{_MONTH_RE})(?:['’]s)?\s+(?:meeting|minutes|panel|board|pack|papers))", re.I)
+_SEASONS = {"spring": (3, 5), "summer": (6, 8), "autumn": (9, 11), "fall": (9, 11), "winter": (12, 14)}
+_SEASON = re.compile(r"\b(?:(?P<rel>last|this)\s+)?(?P<s>spring|summer|autumn|fall|winter)(?:['’]s)?(?:\s+(?:of\s+)?(?P<y>(?:19|20)\d\d))?\b", re.I)
 _YEAR = re.compile(r"\b(?:in|during|of|for)\s+(?P<y>(?:19|20)\d\d)\b(?![/-])", re.I)
 _LAST_YEAR = re.compile(r"\blast\s+year\b", re.I)
 _THIS_YEAR = re.compile(r"\bthis\s+year\b", re.I)
@@ -84,6 +92,63 @@ def _month_window(year: int, month: int) -> tuple[str, str]:
     return dt.date(year, month, 1).isoformat(), dt.date(year, month, last).isoformat()
 
 
+def _window(y: int, first: int, last: int) -> tuple[str, str]:
+    """Months ``first``..``last`` of year ``y`` (``last`` may run into the next year: winter is 12..14)."""
+    ly, lm = (y + 1, last - 12) if last > 12 else (y, last)
+    return dt.date(y, first, 1).isoformat(), dt.date(ly, lm, calendar.monthrange(ly, lm)[1]).isoformat()
+
+
+def _latest_start(first: int, last: int, latest: str, before: bool = False) -> int:
+    """The year of the most recent months ``first``..``last`` that began on or before the latest meeting
+    (strictly before its month, for "last september" said in September)."""
+    y, m = int(latest[:4]), int(latest[5:7])
+    if m < first or (before and m <= last and m >= first):
+        y -= 1
+    return y
+
+
+def _month_or_season(question: str, meeting_dates: list[str]) -> tuple[str, str, str] | None:
+    """A month or season without a full date: "july 19", "last sept", "sept last year", "this summer",
+    "summer 2020", "the june meeting". Relative to the latest meeting, like every relative date."""
+    latest = max(meeting_dates) if meeting_dates else None
+    if (m := _MONTH_SHORT_YEAR.search(question)):
+        month, yy = _MONTH_NAMES[m["m"].lower()], int(m["y"])
+        held_on_day = any(d[5:7] == f"{month:02d}" and d[8:] == f"{yy:02d}" for d in meeting_dates)
+        held_in_month = any(d[:7] == f"20{yy:02d}-{month:02d}" for d in meeting_dates)
+        if m["apos"] or yy > 31 or (held_in_month and not held_on_day):
+            return (*_month_window(2000 + yy, month), m.group(0))
+        on_day = [d for d in meeting_dates if d[5:7] == f"{month:02d}" and d[8:] == f"{yy:02d}"]
+        if len(on_day) == 1:  # "sept 24": the one meeting held on that day
+            return on_day[0], on_day[0], m.group(0)
+    if latest is None:
+        return None
+    if (m := _MONTH_RELATIVE.search(question)):
+        month = _MONTH_NAMES[(m["m"] or m["m2"]).lower()]
+        rel = (m["rel"] or m["rel2"]).lower()
+        if m["rel2"]:  # "sept last year": the calendar year
+            y = int(latest[:4]) + {"last": -1, "this": 0, "next": 1}[rel]
+        elif rel == "next":
+            y = int(latest[:4]) + (1 if month <= int(latest[5:7]) else 0)
+        else:
+            y = _latest_start(month, month, latest, before=(rel == "last"))
+        return (*_month_window(y, month), m.group(0))
+    if (m := _SEASON.search(question)):
+        first, last = _SEASONS[m["s"].lower()]
+        if m["y"]:
+            y = int(m["y"])
+        elif m["rel"]:
+            y = _latest_start(first, last, latest, before=(m["rel"].lower() == "last"))
+        else:
+            return None  # "summer" alone may not be a date at all ("summer holidays")
+        return (*_window(y, first, last), m.group(0))
+    if (m := _MONTH_ALONE.search(question)):
+        month = _MONTH_NAMES[(m["m"] or m["m2"]).lower()]
+        if (m["m"] or "").lower() == "may" and not re.search(r"\b(?:in|during|since)\s+may\b", question, re.I):
+            return None  # "the may ..." is more likely the verb than the month
+        return (*_month_window(_latest_start(month, month, latest), month), m.group(0))
+    return None
+
+
 def understand(question: str, committees: list[str], meeting_dates: list[str]) -> QueryIntent:
     """Read dates, bodies and decision intent out of a question. ``meeting_dates`` are ISO dates in the corpus."""
     latest = max(meeting_dates) if meeting_dates else None
@@ -97,6 +162,8 @@ def understand(question: str, committees: list[str], meeting_dates: list[str]) -
     elif (m := _MONTH_YEAR.search(question)):
         since, until = _month_window(int(m["y"]), _MONTH_NAMES[m["m"].lower()])
         phrase = m.group(0)
+    elif (window := _month_or_season(question, meeting_dates)):
+        since, until, phrase = window
     elif (m := _YEAR.search(question)):
         since, until, phrase = f"{m['y']}-01-01", f"{m['y']}-12-31", m.group(0)
     elif latest and (m := _LAST_YEAR.search(question)):

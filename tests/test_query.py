@@ -1,0 +1,40 @@
+"""Reading dates typed the way people type them, relative to the latest meeting in the corpus."""
+import pytest
+from hypothesis import given, strategies as st
+
+from qa.query import understand
+
+MEETINGS = ["2019-06-03", "2019-07-22", "2019-09-24", "2020-06-15", "2020-07-28", "2020-09-25"]
+
+
+@pytest.mark.parametrize("question, since, until", [
+    ("101 waits last sept", "2019-09-01", "2019-09-30"),  # the latest meeting is in Sept 2020: "last" is before it
+    ("what happened sept last year", "2019-09-01", "2019-09-30"),
+    ("this june panel", "2020-06-01", "2020-06-30"),
+    ("in september", "2020-09-01", "2020-09-30"),
+    ("the june meeting", "2020-06-01", "2020-06-30"),
+    ("july 19 meeting", "2019-07-01", "2019-07-31"),  # no meeting on a 19 July: "19" is the year
+    ("Sept '19 panel", "2019-09-01", "2019-09-30"),
+    ("sept 24 meeting", "2019-09-24", "2019-09-24"),  # the one meeting held on 24 September
+    ("in the summer 2020 meeting", "2020-06-01", "2020-08-31"),
+    ("this summer", "2020-06-01", "2020-08-31"),
+    ("winter 2019", "2019-12-01", "2020-02-29"),
+    ("at the June 2019 meeting", "2019-06-01", "2019-06-30"),
+    ("last year", "2019-01-01", "2019-12-31"),
+    ("the most recent meeting", "latest", "latest"),
+])
+def test_typed_dates(question, since, until):
+    intent = understand(question, [], MEETINGS)
+    assert (intent.since, intent.until) == (since, until)
+
+
+@pytest.mark.parametrize("question", ["they may decide", "summer holidays for staff", "what is the 101 service"])
+def test_words_that_only_look_like_dates_are_not_read_as_dates(question):
+    assert understand(question, [], MEETINGS).since is None
+
+
+@given(st.text(max_size=80))
+def test_any_text_is_understood_without_error(text):
+    intent = understand(text, ["Leicester, Leicestershire and Rutland Police and Crime Panel"], MEETINGS)
+    if intent.since and intent.since != "latest":
+        assert intent.since <= intent.until
