@@ -225,7 +225,23 @@ def unsupported(question: str, passages, scored: list[Candidate], lexical, item_
     return None
 
 
-def build_answer(question: str, result, threshold: float, lexical, filters=None, item_tokens=None) -> Answer:
+# Words of a question about what was planned or expected, which papers can answer before the event.
+_LOOKS_AHEAD = re.compile(r"\b(?:next|upcoming|future|plan\w*|schedul\w*|expect\w*|will|due|postpon\w*|until|"
+                          r"deadline|forecast\w*|budget\w*|propos\w*|intend\w*|going\s+to)\b", re.I)
+
+
+def after_the_papers(question: str, intent, last_meeting: str | None) -> str | None:
+    """A question about a period after the last meeting in the papers asks what they cannot record
+    ("who won the May 2021 election", papers ending in 2020), unless it asks what was planned."""
+    if not last_meeting or not intent.since or intent.since == "latest" or intent.since <= last_meeting:
+        return None
+    if _LOOKS_AHEAD.search(question):
+        return None
+    return f"the papers end with the meeting of {last_meeting}; they cannot say what happened after it"
+
+
+def build_answer(question: str, result, threshold: float, lexical, filters=None, item_tokens=None,
+                 last_meeting: str | None = None) -> Answer:
     understood = result.intent.to_dict()
     if filters is not None and not filters.is_empty():
         understood["filters"] = filters.to_dict()
@@ -235,7 +251,9 @@ def build_answer(question: str, result, threshold: float, lexical, filters=None,
         return Answer(question=question, abstained=True, passages=passages, message=NOT_FOUND, understood=understood)
     scored = candidates(question, list(passages), lexical, result.intent.wants_decision)
     text, sents = extract_answer(question, list(passages), lexical, result.intent.wants_decision, scored=scored)
-    reason = unsupported(question, passages, scored, lexical, item_tokens) if item_tokens else None
+    reason = after_the_papers(question, result.intent, last_meeting)
+    if reason is None and item_tokens:
+        reason = unsupported(question, passages, scored, lexical, item_tokens)
     if reason:
         understood["abstained_because"] = reason
         return Answer(question=question, abstained=True, passages=passages, message=NOT_FOUND, understood=understood)

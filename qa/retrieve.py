@@ -308,7 +308,8 @@ class Retriever:
                     return from_register
         result = self.run(question, k, filters)
         return build_answer(question, result, self.settings.abstain_threshold, self.version.lexical, filters,
-                            item_tokens=self._item_tokens)
+                            item_tokens=self._item_tokens,
+                            last_meeting=self.meeting_dates[-1] if self.meeting_dates else None)
 
     def _item_tokens(self, passage: Passage) -> set[str]:
         """Every word of the agenda item a passage belongs to (cached: items are re-used across questions)."""

@@ -77,3 +77,16 @@ def test_a_sentence_continuing_the_one_that_names_the_subject_can_answer(retriev
     a = retriever.ask("when did the VIP in the ED at UHL start")
     assert not a.abstained
     assert "January 2020" in a.text
+
+
+def test_a_question_about_after_the_last_meeting_is_abstained_on_unless_it_asks_what_was_planned(retriever):
+    a = retriever.ask("who won the may 2021 PCC election")
+    assert a.abstained and "papers end with the meeting of 2020-09-25" in a.understood["abstained_because"]
+    from qa.answer import after_the_papers
+    from qa.query import QueryIntent
+
+    may_2021 = QueryIntent(since="2021-05-01", until="2021-05-31")
+    assert after_the_papers("who won in may 2021", may_2021, "2020-09-25")
+    assert after_the_papers("when is the board scheduled to meet in may 2021", may_2021, "2020-09-25") is None
+    assert after_the_papers("who won in may 2020", QueryIntent(since="2020-05-01", until="2020-05-31"),
+                            "2020-09-25") is None
