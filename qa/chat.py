@@ -475,12 +475,9 @@ def understood_note(answer: Answer) -> str | None:
 # ---------------------------------------------------------------------------------------------- index facts
 def index_version_key(index_dir) -> str:
     """Changes whenever a build makes a new index version current (a cache key for the loaded index)."""
-    p = Path(index_dir)
-    try:
-        return (p / "CURRENT").read_text().strip()
-    except OSError:
-        m = p / "manifest.json"
-        return str(m.stat().st_mtime_ns) if m.is_file() else ""
+    from .store import version_key
+
+    return version_key(index_dir)
 
 
 def stats_summary(stats: dict) -> str:

@@ -8,8 +8,9 @@ unsafe ``source`` paths are a 422 with a message naming the field). Library erro
 message: ``BadQuery`` is a 422, any other ``QAError`` (index missing, damaged, from another version) a 503.
 Anything else is logged with its traceback and answered with a bare 500, so no internals reach a client.
 
-The index is loaded once, at start-up when it is there (and the embedding model warmed up), otherwise on
-the first request that needs it, and then shared by every request: the retriever only reads. The server
+The index is loaded at start-up when it is there (and the embedding model warmed up), otherwise on the
+first request that needs it, and then shared by every request: the retriever only reads. When ``qa index``
+makes a new version current, the next request loads it (the model stays loaded). The server
 never opens a file named in a request; ``source`` only filters passages by their citation's source string.
 """
 from __future__ import annotations
@@ -31,6 +32,7 @@ from .config import Settings
 from .errors import BadQuery, QAError
 from .records import SECTIONS
 from .retrieve import Filters, Retriever
+from .store import version_key
 
 log = logging.getLogger("qa.server")
 
@@ -235,18 +237,31 @@ _BODY_ERRORS = {400: {"model": Message, "description": "The body could not be re
 
 # --------------------------------------------------------------------------------------------- the app
 class _Index:
-    """The one shared retriever, loaded on first use (and retried until an index is there)."""
+    """The one shared retriever, loaded on first use (and retried until an index is there). When the
+    server was started on an index folder, a build that makes a new version current is picked up by the
+    next request; requests already running finish on the version they started with."""
 
     def __init__(self, settings: Settings | None, retriever: Retriever | None):
-        self.settings = settings
+        self.fixed = retriever is not None  # a retriever handed in is served as is
+        self.settings = settings or (None if self.fixed else Settings.from_env())
         self.retriever = retriever
+        self.key: str | None = None
         self._lock = threading.Lock()
 
     def get(self) -> Retriever:
-        if self.retriever is None:
+        if self.fixed:
+            return self.retriever
+        key = version_key(self.settings.index_dir)
+        if self.retriever is None or key != self.key:
             with self._lock:
-                if self.retriever is None:
-                    self.retriever = Retriever.load(settings=self.settings or Settings.from_env())
+                if self.retriever is None or key != self.key:
+                    try:
+                        self.retriever = Retriever.load(settings=self.settings)
+                    except QAError as exc:
+                        if self.retriever is None:
+                            raise
+                        log.warning("qa serve: keeping the loaded index: %s", exc)
+                    self.key = key
         return self.retriever
 
 

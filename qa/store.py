@@ -69,6 +69,16 @@ class Manifest:
         return cls(**known)
 
 
+def version_key(index_dir) -> str:
+    """Changes whenever a build makes a new index version current (a cache key for a loaded index)."""
+    p = Path(index_dir)
+    try:
+        return (p / "CURRENT").read_text().strip()
+    except OSError:
+        m = p / "manifest.json"
+        return str(m.stat().st_mtime_ns) if m.is_file() else ""
+
+
 def current_version_dir(index_dir: Path) -> Path:
     index_dir = Path(index_dir)
     pointer = index_dir / "CURRENT"

@@ -49,6 +49,27 @@ def test_health_without_an_index_says_to_build_one(tmp_path):
         assert c.post("/search", json={"question": "precept"}).status_code == 503
 
 
+def test_a_new_index_version_is_picked_up_without_a_restart(tmp_path):
+    import shutil
+
+    from qa.build import build_index
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    shutil.copy(next((ROOT / "corpus").glob("004*")), corpus)
+    settings = Settings.from_env(corpus_dir=corpus, index_dir=tmp_path / "index")
+    build_index(settings, progress=False)
+    with TestClient(create_app(settings=settings)) as c:
+        assert c.get("/health").json()["documents"] == 1
+        (corpus / "audit.txt").write_text(
+            "Minutes of a meeting of the Audit Committee held on 3 March 2020\n\n"
+            "1. Budget\n\nThe budget of £5,000 for the wildflower verges was agreed.\n", encoding="utf-8")
+        build_index(settings, progress=False)
+        assert c.get("/health").json()["documents"] == 2
+        hits = c.post("/search", json={"question": "wildflower verges budget", "k": 1}).json()["passages"]
+        assert hits[0]["citation"]["source"] == "audit.txt"
+
+
 # --------------------------------------------------------------------------------------------- search
 def test_search_returns_cited_passages(client):
     r = client.post("/search", json={"question": QUESTION, "k": 3})
