@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-_FINANCIAL_YEAR = re.compile(r"\b((?:19|20)?\d\d)\s?[/-]\s?(\d\d)\b(?![/-]\d)")
+_FINANCIAL_YEAR = re.compile(r"(?:\bfy\s?|\b)((?:19|20)?\d\d)\s?[/-]\s?(\d\d)\b(?![/-]\d)", re.I)
 _TOKEN = re.compile(r"[a-z0-9£%]+(?:[.,'’][a-z0-9]+)*")
 STOPWORDS = frozenset(
     "a an and are as at be been but by did do does for from had has have how i if in into is it its of on or "

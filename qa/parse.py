@@ -27,8 +27,9 @@ from .dates import find_dates, first_date
 from .records import AgendaItem, Meeting, ParsedDocument, Section
 
 # Bump when parsing or chunking changes what a document yields: an index built by another version is
-# re-parsed in full. 3: passages carry the heading above them as search context.
-PARSER_VERSION = 3
+# re-parsed in full (and its BM25 re-tokenised). 3: passages carry the heading above them as search context.
+# 4: "FY18/19" is read as the financial year.
+PARSER_VERSION = 4
 
 _WEEKDAY = r"(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day"
 _PAGE_HEADER = re.compile(rf"^(?P<committee>.{{3,200}}?)\s+[-–]\s+{_WEEKDAY},?\s+(?P<rest>.*)$", re.I)

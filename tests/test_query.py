@@ -38,3 +38,16 @@ def test_any_text_is_understood_without_error(text):
     intent = understand(text, ["Leicester, Leicestershire and Rutland Police and Crime Panel"], MEETINGS)
     if intent.since and intent.since != "latest":
         assert intent.since <= intent.until
+
+
+@pytest.mark.parametrize("typed", ["FY18/19", "FY 2018/19", "2018/19", "18/19", "2018-19", "fy18-19"])
+def test_financial_years_are_one_word_however_typed(typed):
+    from qa.lexical import Tokenizer
+
+    assert Tokenizer()(f"ASB satisfaction {typed} report") == ["asb", "satisfact", "fy1819", "report"]
+
+
+def test_codes_and_dates_are_not_financial_years():
+    from qa.lexical import Tokenizer
+
+    assert "fy1919" not in Tokenizer()("complaint CM19/19 on 01/02/2020")
