@@ -9,6 +9,7 @@ nothing about which report.
 from __future__ import annotations
 
 import bisect
+import html
 import re
 from dataclasses import dataclass
 from functools import lru_cache
@@ -60,6 +61,15 @@ def context_line(c: Citation) -> str:
 # their parts this way ("5. Stop and Search", "East Midlands Operational Support Services (EMOpSS)").
 _HEADING = re.compile(r"^[ \t]*(?:#{1,6}[ \t]*)?(?:\*\*)?(?:\d{1,2}(?:\.\d{1,2})?\.?[ \t]+)?"
                       r"([A-Z][^\t\n]{2,90}?)(?:\*\*)?[ \t]*$", re.M)
+
+
+_MARKUP = re.compile(r"<[A-Za-z/!][^<>]{0,400}>")
+
+
+def searchable(text: str) -> str:
+    """What search sees of a passage: HTML tags left in converted tables (``<p>``, ``<div style="border:
+    1px solid red; ...">``) are dropped, so neither BM25 nor the model reads CSS. The cited text keeps them."""
+    return html.unescape(_MARKUP.sub(" ", text)) if "<" in text or "&" in text else text
 
 
 def headings(body: str) -> list[tuple[int, str]]:
@@ -135,6 +145,7 @@ def chunk_document(doc: ParsedDocument, model_dir: str, chunk_tokens: int = 180,
             text = doc.text[start:end]
             heading = heading_before(found, at)
             context = context_line(citation) + (f" | {heading}" if heading else "")
-            chunks.append(Chunk(citation, text, context + "\n" + text,
-                                f"{item.title or ''}\n{heading or ''}\n{text}"))
+            clean = searchable(text)
+            chunks.append(Chunk(citation, text, context + "\n" + clean,
+                                f"{item.title or ''}\n{heading or ''}\n{clean}"))
     return chunks

@@ -28,7 +28,7 @@ from .records import AgendaItem, Meeting, ParsedDocument, Section
 
 # Bump when parsing or chunking changes what a document yields: an index built by another version is
 # re-parsed in full (and its BM25 re-tokenised). 3: passages carry the heading above them as search context.
-# 4: "FY18/19" is read as the financial year.
+# 4: "FY18/19" is read as the financial year; HTML tags left in converted tables are not searched.
 PARSER_VERSION = 4
 
 _WEEKDAY = r"(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day"
