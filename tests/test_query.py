@@ -51,3 +51,19 @@ def test_codes_and_dates_are_not_financial_years():
     from qa.lexical import Tokenizer
 
     assert "fy1919" not in Tokenizer()("complaint CM19/19 on 01/02/2020")
+
+
+def test_abbreviations_defined_in_the_papers_or_in_general_use_find_the_long_form():
+    from qa.lexical import LexicalIndex
+
+    lex = LexicalIndex.build([
+        "East Midlands Operational Support Services (EMOpSS) budget.",
+        "Nottinghamshire withdrew from the operational support services arrangement.",
+        "The number of police community support officers was kept at 181.",
+        "Knife crime fell.",
+    ])
+    assert lex.defined == {"emopss": "east midlands operational support services"}  # mixed case, from the papers
+    assert "police community support officer" in lex.expand("PCSO numbers")  # general use, not saved
+    scores = lex.scores("PCSO numbers kept at")
+    assert int(scores.argmax()) == 2
+    assert scores[3] == 0.0
