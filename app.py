@@ -16,7 +16,7 @@ import time
 import streamlit as st
 
 from qa.chat import (
-    ALL_COMMITTEES, Plan, also_in_markdown, citation_markdown, cited_ranks, date_bounds, describe_filters,
+    ALL_COMMITTEES, Plan, abstention_markdown, also_in_markdown, citation_markdown, cited_ranks, date_bounds, describe_filters,
     download_name, escape_markdown, index_version_key, item_window, plan_question, render_answer,
     render_item_window, render_passage, sidebar_filters, stats_summary, understood_note,
 )
@@ -32,7 +32,6 @@ EXAMPLES = (
 )
 GENERIC_ERROR = ("Something went wrong on our side. Try again, or rephrase the question; "
                  "if it keeps happening, tell whoever runs this site.")
-NOT_FOUND = "Not found in the panel papers."
 MAX_CARDS = 5  # cited passages shown in full; the rest are listed in an expander
 
 
@@ -195,8 +194,7 @@ def render_reply(retriever, keys, turn: dict) -> None:
     answer = turn["answer"]
     notes = [n for n in (turn["note"], turn["filters"] and f"Searched: {turn['filters']}", understood_note(answer)) if n]
     if answer.abstained:
-        st.warning(f"**{NOT_FOUND}** No passage answers this closely enough. "
-                   "The nearest passages are below; try other words, a date or a committee.")
+        st.warning(abstention_markdown(answer))
     else:
         st.markdown(render_answer(answer))
     if notes:

@@ -221,7 +221,8 @@ def unsupported(question: str, passages, scored: list[Candidate], lexical, item_
             known = item_tokens(p) | set(tokenize((p.citation.meeting_date or "")[:4]))
             return specific <= known
         if not any(covered(p) for p in top):
-            return "the passages found do not mention " + ", ".join(sorted(specific))
+            shown = [f"20{t[2:4]}/{t[4:]}" if t.startswith("fy") else t for t in sorted(specific)]
+            return "the passages found do not mention " + ", ".join(shown)
     return None
 
 
@@ -256,6 +257,8 @@ def build_answer(question: str, result, threshold: float, lexical, filters=None,
         reason = unsupported(question, passages, scored, lexical, item_tokens)
     if reason:
         understood["abstained_because"] = reason
-        return Answer(question=question, abstained=True, passages=passages, message=NOT_FOUND, understood=understood)
+        message = (f"Not found in the panel papers: {reason}. "
+                   "The nearest passages are listed below; try other words, a date or a committee.")
+        return Answer(question=question, abstained=True, passages=passages, message=message, understood=understood)
     return Answer(question=question, abstained=False, passages=passages, text=text, sentences=sents,
                   understood=understood)

@@ -473,6 +473,14 @@ def understood_note(answer: Answer) -> str | None:
 
 
 # ---------------------------------------------------------------------------------------------- index facts
+def abstention_markdown(answer: Answer) -> str:
+    """Why there is no answer, in the words of the check that decided it, and what to try next."""
+    reason = answer.understood.get("abstained_because")
+    why = f"{reason[0].upper()}{reason[1:]}." if reason else "No passage answers this closely enough."
+    return (f"**Not found in the panel papers.** {escape_markdown(why)} "
+            "The nearest passages are below; try other words, a date or a committee.")
+
+
 def index_version_key(index_dir) -> str:
     """Changes whenever a build makes a new index version current (a cache key for the loaded index)."""
     from .store import version_key

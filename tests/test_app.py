@@ -359,6 +359,9 @@ def test_abstention_message(app, retriever):
         q = "zxqv blorf"
     ask(app, q)
     assert any("Not found in the panel papers" in w.value for w in app.warning)
+    reason = retriever.ask(q).understood.get("abstained_because")
+    if reason:  # the check that decided is named, so the user knows what is missing
+        assert any(reason[1:] in w.value for w in app.warning)
     assert any(m.value == "**Nearest passages**" for m in app.markdown)
     assert headers(app), "the nearest passages are listed"
 
