@@ -82,14 +82,27 @@ _TYPE_PATTERNS = {
 }
 
 
+# A figure followed by one of these measures something; it does not count things ("90 miles").
+_MEASURE = re.compile(r"\s*(?:%|per\s?cent|percentage|pp\b|miles?|km|kilomet\w*|metres?|minutes?|mins?|hours?|hrs?|"
+                      r"seconds?|secs?|days?|weeks?|months?|years?|yrs?|pounds?|million|m\b|k\b|bn\b)", re.I)
+_COUNTED = re.compile(r"\bhow\s+many\s+(\w+)", re.I)
+
+
 def gives(kind: str, sentence: str, question: str) -> bool:
-    """Whether ``sentence`` holds an answer of that kind that the question did not already contain."""
+    """Whether ``sentence`` holds an answer of that kind that the question did not already contain.
+    For "how many <things>", a measure ("90 miles", "£5m", "13 hours") or a year is not a count of things,
+    unless the things asked about are themselves a measure ("how many hours")."""
     pattern = _TYPE_PATTERNS[kind]
     asked = {m.group(0).lower().rstrip(".,") for m in pattern.finditer(question)}
+    counted = _COUNTED.search(question)
+    counting = kind == "figure" and counted is not None and not _MEASURE.fullmatch(" " + counted.group(1))
     for m in pattern.finditer(sentence):
         if m.group(0).lower().rstrip(".,") not in asked:
             if kind in ("figure", "date") and _is_bare_label(sentence, m):
                 continue
+            if counting and (m.group(0).startswith("£") or _MEASURE.match(sentence, m.end())
+                             or re.fullmatch(r"(?:19|20)\d\d", m.group(0).rstrip(".,"))):
+                continue  # a measure, an amount or a year is not a count of things
             return True
     return False
 
@@ -231,6 +244,21 @@ _LOOKS_AHEAD = re.compile(r"\b(?:next|upcoming|future|plan\w*|schedul\w*|expect\
                           r"deadline|forecast\w*|budget\w*|propos\w*|intend\w*|going\s+to)\b", re.I)
 
 
+# A sentence reporting that an event was still to come.
+_STILL_TO_COME = re.compile(r"\b(?:(?:was|were|is|are)\s+(?:expected|due|scheduled|planned)\s+to\s+(?:take\s+place|happen|"
+                            r"be\s+(?:held|published|carried\s+out))|will\s+take\s+place)\b", re.I)
+
+
+def still_to_come(question: str, scored: list[Candidate]) -> str | None:
+    """A question about how something turned out ("what grades did the inspection give"), answered by a
+    sentence saying it was still to take place, is not answered by it."""
+    if not scored or _LOOKS_AHEAD.search(question) or not re.search(r"\b(?:did|was|were|had)\b", question, re.I):
+        return None
+    if _STILL_TO_COME.search(scored[0].text):
+        return "the papers say this was still to take place"
+    return None
+
+
 def after_the_papers(question: str, intent, last_meeting: str | None) -> str | None:
     """A question about a period after the last meeting in the papers asks what they cannot record
     ("who won the May 2021 election", papers ending in 2020), unless it asks what was planned."""
@@ -252,7 +280,7 @@ def build_answer(question: str, result, threshold: float, lexical, filters=None,
         return Answer(question=question, abstained=True, passages=passages, message=NOT_FOUND, understood=understood)
     scored = candidates(question, list(passages), lexical, result.intent.wants_decision)
     text, sents = extract_answer(question, list(passages), lexical, result.intent.wants_decision, scored=scored)
-    reason = after_the_papers(question, result.intent, last_meeting)
+    reason = after_the_papers(question, result.intent, last_meeting) or still_to_come(question, scored)
     if reason is None and item_tokens:
         reason = unsupported(question, passages, scored, lexical, item_tokens)
     if reason:

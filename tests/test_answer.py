@@ -90,3 +90,19 @@ def test_a_question_about_after_the_last_meeting_is_abstained_on_unless_it_asks_
     assert after_the_papers("when is the board scheduled to meet in may 2021", may_2021, "2020-09-25") is None
     assert after_the_papers("who won in may 2020", QueryIntent(since="2020-05-01", until="2020-05-31"),
                             "2020-09-25") is None
+
+
+def test_a_measure_or_a_year_is_not_a_count_of_things():
+    q = "how many prisoner places will the new prison have"
+    assert not gives("figure", "Offenders within 90 miles would be placed at the new prison.", q)
+    assert not gives("figure", "The Ministry will report on the prison in 2021.", q)
+    assert not gives("figure", "The prison will cost £250m.", q)
+    assert gives("figure", "The prison will hold 1,680 prisoners.", q)
+    assert gives("figure", "The average answer time was 5 seconds.", "how many seconds to answer a 999 call")
+
+
+def test_an_event_still_to_take_place_does_not_say_how_it_turned_out(retriever):
+    a = retriever.ask("What grades did HMICFRS give Leicestershire Police in its spring 2020 inspection?")
+    assert a.abstained and a.understood["abstained_because"] == "the papers say this was still to take place"
+    asked_when = retriever.ask("when was the next HMICFRS inspection expected")  # asks about the plan itself
+    assert not asked_when.abstained and "spring 2020" in asked_when.text
