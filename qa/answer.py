@@ -88,23 +88,44 @@ _MEASURE = re.compile(r"\s*(?:%|per\s?cent|percentage|pp\b|miles?|km|kilomet\w*|
 _COUNTED = re.compile(r"\bhow\s+many\s+(\w+)", re.I)
 
 
-def gives(kind: str, sentence: str, question: str) -> bool:
-    """Whether ``sentence`` holds an answer of that kind that the question did not already contain.
-    For "how many <things>", a measure ("90 miles", "£5m", "13 hours") or a year is not a count of things,
-    unless the things asked about are themselves a measure ("how many hours")."""
-    pattern = _TYPE_PATTERNS[kind]
-    asked = {m.group(0).lower().rstrip(".,") for m in pattern.finditer(question)}
-    counted = _COUNTED.search(question)
-    counting = kind == "figure" and counted is not None and not _MEASURE.fullmatch(" " + counted.group(1))
-    for m in pattern.finditer(sentence):
-        if m.group(0).lower().rstrip(".,") not in asked:
-            if kind in ("figure", "date") and _is_bare_label(sentence, m):
+@dataclass(frozen=True)
+class AnswerKind:
+    """The kind of answer a question asks for, read once per question, and the test a sentence must pass
+    to give one: an answer of that kind that the question did not already contain. For "how many
+    <things>", a measure ("90 miles", "13 hours"), an amount or a year is not a count of things, unless the
+    things asked about are themselves a measure ("how many hours")."""
+
+    kind: str
+    asked: frozenset
+    counting: bool
+
+    @classmethod
+    def of(cls, question: str, kind: str | None = None) -> "AnswerKind | None":
+        kind = kind or expected_type(question)
+        if kind is None:
+            return None
+        asked = frozenset(m.group(0).lower().rstrip(".,") for m in _TYPE_PATTERNS[kind].finditer(question))
+        counted = _COUNTED.search(question)
+        counting = kind == "figure" and counted is not None and not _MEASURE.fullmatch(" " + counted.group(1))
+        return cls(kind, asked, counting)
+
+    def given_by(self, sentence: str) -> bool:
+        for m in _TYPE_PATTERNS[self.kind].finditer(sentence):
+            token = m.group(0).lower().rstrip(".,")
+            if token in self.asked:
                 continue
-            if counting and (m.group(0).startswith("£") or _MEASURE.match(sentence, m.end())
-                             or re.fullmatch(r"(?:19|20)\d\d", m.group(0).rstrip(".,"))):
+            if self.kind in ("figure", "date") and _is_bare_label(sentence, m):
+                continue
+            if self.counting and (token.startswith("£") or _MEASURE.match(sentence, m.end())
+                                  or re.fullmatch(r"(?:19|20)\d\d", token)):
                 continue  # a measure, an amount or a year is not a count of things
             return True
-    return False
+        return False
+
+
+def gives(kind: str, sentence: str, question: str) -> bool:
+    """Whether ``sentence`` gives an answer of ``kind`` to ``question`` (see ``AnswerKind``)."""
+    return AnswerKind.of(question, kind).given_by(sentence)
 
 
 def _is_bare_label(sentence: str, m: re.Match) -> bool:
@@ -132,7 +153,7 @@ def candidates(question: str, passages: list[Passage], lexical, wants_decision: 
     only repeats the question's words."""
     tokenize = lexical.tokenize
     weights = lexical.weights(question)
-    kind = expected_type(question)
+    kind = AnswerKind.of(question)
     out = []
     for p in passages[:from_top]:
         previous = 0.0
@@ -146,7 +167,7 @@ def candidates(question: str, passages: list[Passage], lexical, wants_decision: 
             score += 0.08 * (from_top - p.rank) / from_top
             if wants_decision and p.citation.section == "resolution":
                 score += 0.15
-            if kind and gives(kind, text, question):
+            if kind and kind.given_by(text):
                 score += 0.1
             if len(text) > 600:  # a table row or run-on fragment is a poor answer
                 score -= 0.1
@@ -220,13 +241,13 @@ def unsupported(question: str, passages, scored: list[Candidate], lexical, item_
     that matches the question about as well as the best one does; and a specific year or figure named in
     the question must appear in the agenda item the answer comes from."""
     tokenize = lexical.tokenize
-    kind = expected_type(question)
+    kind = AnswerKind.of(question)
     if scored and _NOT_KNOWN.search(scored[0].text):
         return "the papers say this was not known"
     if kind and scored:
         relevant = [c for c in scored if c.score >= RELEVANT_SHARE * scored[0].score]
-        if not any(gives(kind, c.text, question) for c in relevant):
-            return f"the passages found give no {_KIND_NAMES[kind]} for this"
+        if not any(kind.given_by(c.text) for c in relevant):
+            return f"the passages found give no {_KIND_NAMES[kind.kind]} for this"
     specific = {t for t in set(tokenize(question)) if _is_figure(t)}
     if specific:
         top = passages[:3]

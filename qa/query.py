@@ -107,10 +107,9 @@ def _latest_start(first: int, last: int, latest: str, before: bool = False) -> i
     return y
 
 
-def _month_or_season(question: str, meeting_dates: list[str]) -> tuple[str, str, str] | None:
+def _month_or_season(question: str, meeting_dates: list[str], latest: str | None) -> tuple[str, str, str] | None:
     """A month or season without a full date: "july 19", "last sept", "sept last year", "this summer",
     "summer 2020", "the june meeting". Relative to the latest meeting, like every relative date."""
-    latest = max(meeting_dates) if meeting_dates else None
     if (m := _MONTH_SHORT_YEAR.search(question)):
         month, yy = _MONTH_NAMES[m["m"].lower()], int(m["y"])
         held_on_day = any(d[5:7] == f"{month:02d}" and d[8:] == f"{yy:02d}" for d in meeting_dates)
@@ -162,7 +161,7 @@ def understand(question: str, committees: list[str], meeting_dates: list[str]) -
     elif (m := _MONTH_YEAR.search(question)):
         since, until = _month_window(int(m["y"]), _MONTH_NAMES[m["m"].lower()])
         phrase = m.group(0)
-    elif (window := _month_or_season(question, meeting_dates)):
+    elif (window := _month_or_season(question, meeting_dates, latest)):
         since, until, phrase = window
     elif (m := _YEAR.search(question)):
         since, until, phrase = f"{m['y']}-01-01", f"{m['y']}-12-31", m.group(0)
