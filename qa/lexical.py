@@ -118,7 +118,12 @@ class LexicalIndex:
         self._expansions = {v: k for k, v in self.acronyms.items()}
 
     def expand(self, query: str) -> str:
-        """Add the long form of an abbreviation the papers define ("VRN"), and the short form of a long one."""
+        """The query with the other forms of its abbreviations added."""
+        extra = self.expansions(query)
+        return query if not extra else query + " " + " ".join(extra)
+
+    def expansions(self, query: str) -> list[str]:
+        """The long form of each abbreviation in the query ("VRN"), and the short form of each long one."""
         extra = []
         lowered = query.lower()
         for word in re.findall(r"[A-Za-z]{2,8}", query):
@@ -128,7 +133,7 @@ class LexicalIndex:
         for long_form, abbr in self._expansions.items():
             if long_form in lowered and not re.search(rf"\b{re.escape(abbr)}\b", lowered):
                 extra.append(abbr)
-        return query if not extra else query + " " + " ".join(extra)
+        return extra
 
     @classmethod
     def build(cls, texts: list[str]) -> "LexicalIndex":
@@ -165,7 +170,7 @@ class LexicalIndex:
         asked = self.tokenize(query)
         tokens = [t for t in asked if t in vocab]
         # The other form of an abbreviation counts for less than the words typed: it is a guess at them.
-        extra = [t for t in self.tokenize(self.expand(query)[len(query):]) if t in vocab and t not in asked]
+        extra = [t for t in self.tokenize(" ".join(self.expansions(query))) if t in vocab and t not in asked]
         if not (tokens or extra) or self.size == 0:
             return np.zeros(self.size, dtype=np.float32)
         scores = np.zeros(self.size, dtype=np.float32)
