@@ -13,8 +13,12 @@ from dataclasses import dataclass
 
 from .records import Answer, AnswerSentence, Passage
 
-NOT_FOUND = ("Not found in the panel papers: no passage answers this closely enough. "
-             "The nearest passages are listed below; try other words, a date or a committee.")
+def not_found(reason: str = "no passage answers this closely enough") -> str:
+    return (f"Not found in the panel papers: {reason}. "
+            "The nearest passages are listed below; try other words, a date or a committee.")
+
+
+NOT_FOUND = not_found()
 
 # Sentence ends, list items and blank lines all end a sentence; keep offsets.
 _BOUNDARY = re.compile(r"(?<=[.!?;:])[\"'’”)]*\s+(?=[\"'‘“(]?[A-Z0-9(•·-])|\n\s*\n|\n(?=\s*(?:[-•·*]|\(?[a-z0-9]{1,4}\)|[ivx]+\.))")
@@ -147,13 +151,13 @@ class Candidate:
 
 
 def candidates(question: str, passages: list[Passage], lexical, wants_decision: bool,
-               from_top: int = 3) -> list[Candidate]:
+               from_top: int = 3, kind: "AnswerKind | None" = None) -> list[Candidate]:
     """Every sentence of the top passages, scored by the share of the question's informative words it holds,
     best first. A sentence holding the kind of answer asked for (a figure, a date) ranks above one that
     only repeats the question's words."""
     tokenize = lexical.tokenize
     weights = lexical.weights(question)
-    kind = AnswerKind.of(question)
+    kind = AnswerKind.of(question) if kind is None else kind
     out = []
     for p in passages[:from_top]:
         previous = 0.0
@@ -235,13 +239,13 @@ def _is_figure(token: str) -> bool:
     return bool(_NUMERIC_TOKEN.match(token)) and any(c.isdigit() for c in token)
 
 
-def unsupported(question: str, passages, scored: list[Candidate], lexical, item_tokens) -> str | None:
+def unsupported(question: str, passages, scored: list[Candidate], lexical, item_tokens,
+                kind: "AnswerKind | None") -> str | None:
     """Why the best passages cannot answer the question, or None. Two checks a reader would make:
     the kind of answer asked for (a figure, an amount, a percentage, a date) must be given by a sentence
     that matches the question about as well as the best one does; and a specific year or figure named in
     the question must appear in the agenda item the answer comes from."""
     tokenize = lexical.tokenize
-    kind = AnswerKind.of(question)
     if scored and _NOT_KNOWN.search(scored[0].text):
         return "the papers say this was not known"
     if kind and scored:
@@ -299,15 +303,15 @@ def build_answer(question: str, result, threshold: float, lexical, filters=None,
     passages = tuple(result.passages)
     if not passages or result.confidence < threshold:
         return Answer(question=question, abstained=True, passages=passages, message=NOT_FOUND, understood=understood)
-    scored = candidates(question, list(passages), lexical, result.intent.wants_decision)
+    kind = AnswerKind.of(question)  # read once, used to rank sentences and to check them
+    scored = candidates(question, list(passages), lexical, result.intent.wants_decision, kind=kind)
     text, sents = extract_answer(question, list(passages), lexical, result.intent.wants_decision, scored=scored)
     reason = after_the_papers(question, result.intent, last_meeting) or still_to_come(question, scored)
     if reason is None and item_tokens:
-        reason = unsupported(question, passages, scored, lexical, item_tokens)
+        reason = unsupported(question, passages, scored, lexical, item_tokens, kind)
     if reason:
         understood["abstained_because"] = reason
-        message = (f"Not found in the panel papers: {reason}. "
-                   "The nearest passages are listed below; try other words, a date or a committee.")
-        return Answer(question=question, abstained=True, passages=passages, message=message, understood=understood)
+        return Answer(question=question, abstained=True, passages=passages, message=not_found(reason),
+                      understood=understood)
     return Answer(question=question, abstained=False, passages=passages, text=text, sentences=sents,
                   understood=understood)
