@@ -30,7 +30,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_valida
 
 from .config import Settings
 from .errors import BadQuery, QAError
-from .records import SECTIONS
+from .records import SECTIONS, Citation
 from .retrieve import Filters, Retriever
 from .store import version_key
 
@@ -130,25 +130,13 @@ class QueryBody(BaseModel):
 
 
 # --------------------------------------------------------------------------------------------- responses
-class CitationOut(BaseModel):
-    source: str
-    committee: str | None
-    meeting_date: str | None
-    item_number: str | None
-    item_title: str | None
-    section: str
-    start: int
-    end: int
-    page: int | None = None
-
-
 class PassageOut(BaseModel):
     id: int
     rank: int
     score: float
     text: str
-    citation: CitationOut
-    also_in: list[CitationOut]
+    citation: Citation
+    also_in: list[Citation]
 
 
 class SearchOut(BaseModel):
@@ -192,7 +180,7 @@ class DecisionOut(BaseModel):
     clause: str | None
     text: str
     kind: str
-    citation: CitationOut
+    citation: Citation
 
 
 class RequestOut(BaseModel):
@@ -204,9 +192,9 @@ class RequestOut(BaseModel):
     item_title: str | None
     text: str
     subject: str
-    citation: CitationOut
+    citation: Citation
     status: Literal["open", "delivered"]
-    delivered_by: CitationOut | None
+    delivered_by: Citation | None
     delivered_title: str | None
     delivered_date: str | None
     reason: str | None
