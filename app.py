@@ -17,11 +17,12 @@ import streamlit as st
 
 from qa.chat import (
     ALL_COMMITTEES, Plan, abstention_markdown, also_in_markdown, citation_markdown, cited_ranks, date_bounds, describe_filters,
-    download_name, escape_markdown, index_version_key, item_window, plan_question, render_answer,
+    download_name, escape_markdown, item_window, plan_question, render_answer,
     render_item_window, render_passage, sidebar_filters, stats_summary, understood_note,
 )
 from qa.config import Settings
 from qa.errors import IndexMismatch, IndexMissing, QAError
+from qa.store import version_key
 
 log = logging.getLogger("qa.app")
 
@@ -256,7 +257,7 @@ def passage_card(retriever, keys, turn_id: int, p, answer, context: bool = True)
 def chat_page() -> None:
     settings = Settings.from_env()
     index_dir = str(settings.index_dir)
-    version = index_version_key(settings.index_dir)
+    version = version_key(settings.index_dir)
     try:
         retriever = load_retriever(index_dir, version)
     except (IndexMissing, IndexMismatch) as exc:

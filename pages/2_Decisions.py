@@ -10,12 +10,13 @@ import logging
 import streamlit as st
 
 from qa.chat import (
-    ALL_COMMITTEES, citation_markdown, decision_rows, download_name, escape_markdown, index_version_key,
+    ALL_COMMITTEES, citation_markdown, decision_rows, download_name, escape_markdown,
     render_highlighted, request_rows, rows_to_csv,
 )
 from qa.config import Settings
 from qa.dates import uk_date
 from qa.errors import QAError
+from qa.store import version_key
 
 log = logging.getLogger("qa.app.decisions")
 KINDS = ("noted", "approved", "requested", "scheduled", "elected", "excluded", "other")
@@ -80,7 +81,7 @@ def page() -> None:
     st.title("Decisions")
     st.caption("What the panels resolved, and what they asked for: each row is quoted from the minutes.")
     settings = Settings.from_env()
-    index_dir, version = str(settings.index_dir), index_version_key(settings.index_dir)
+    index_dir, version = str(settings.index_dir), version_key(settings.index_dir)
     try:
         retriever = _retriever(index_dir, version)
     except QAError as exc:

@@ -481,13 +481,6 @@ def abstention_markdown(answer: Answer) -> str:
             "The nearest passages are below; try other words, a date or a committee.")
 
 
-def index_version_key(index_dir) -> str:
-    """Changes whenever a build makes a new index version current (a cache key for the loaded index)."""
-    from .store import version_key
-
-    return version_key(index_dir)
-
-
 def stats_summary(stats: dict) -> str:
     """'5 documents · 7 meetings · 73 agenda items · 3 June 2019 to 25 September 2020'."""
     def n(count, word):
