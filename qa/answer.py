@@ -306,9 +306,14 @@ def build_answer(question: str, result, threshold: float, lexical, filters=None,
     kind = AnswerKind.of(question)  # read once, used to rank sentences and to check them
     scored = candidates(question, list(passages), lexical, result.intent.wants_decision, kind=kind)
     text, sents = extract_answer(question, list(passages), lexical, result.intent.wants_decision, scored=scored)
-    reason = after_the_papers(question, result.intent, last_meeting) or still_to_come(question, scored)
+    # The checks are made on the chunks that matched, not on the context shown around them: a figure two
+    # paragraphs away from what matched does not make a question answerable.
+    matches = tuple(result.matches)
+    checked = scored if matches == passages else candidates(question, list(matches), lexical,
+                                                            result.intent.wants_decision, kind=kind)
+    reason = after_the_papers(question, result.intent, last_meeting) or still_to_come(question, checked)
     if reason is None and item_tokens:
-        reason = unsupported(question, passages, scored, lexical, item_tokens, kind)
+        reason = unsupported(question, matches, checked, lexical, item_tokens, kind)
     if reason:
         understood["abstained_because"] = reason
         return Answer(question=question, abstained=True, passages=passages, message=not_found(reason),

@@ -150,11 +150,22 @@ def render_answer(answer) -> str:
         item = f"item {c.item_number}: {c.item_title}" if c.item_number else (c.item_title or "no item")
         lines.append(f"[{p.rank}] {c.committee or 'committee not stated'} · {uk_date(c.meeting_date) or 'date not stated'}"
                      f" · {item} · {c.section} · {c.source}:{c.start}-{c.end}" + (f" p.{c.page}" if c.page else ""))
-        snippet = " ".join(p.text.split())
-        lines.append("    " + (snippet[:400] + ("…" if len(snippet) > 400 else "")))
+        lines.append("    " + preview(p, answer))
         for other in p.also_in:
             lines.append(f"    also in {other.source} ({uk_date(other.meeting_date) or 'date not stated'})")
     return "\n".join(lines)
+
+
+def preview(passage, answer, width: int = 400) -> str:
+    """About ``width`` characters of a passage, on one line: from the first answer sentence it holds, or else
+    from the chunk that matched (a passage is that chunk widened to its neighbours, so it may start earlier)."""
+    c = passage.citation
+    at = next((s.start for s in answer.sentences if s.passage_rank == passage.rank), None)
+    if at is None and passage.matched:
+        at = passage.matched[0]
+    offset = min(max(0, (at if at is not None else c.start) - c.start), len(passage.text))
+    snippet = " ".join(passage.text[offset:].split())
+    return ("…" if offset else "") + snippet[:width] + ("…" if len(snippet) > width else "")
 
 
 @main.command("eval")

@@ -29,6 +29,10 @@ class Settings:
     chunk_tokens: int = 128
     chunk_overlap: int = 40
     top_k: int = 5
+    # A result widens the chunk that matched to its neighbours in the same part (minutes, report, ...) of
+    # the same agenda item, up to this many characters, so a figure in the next paragraph or the table
+    # under a commentary is shown with it (0: the chunk alone). Measured in README.
+    context_chars: int = 2000
     # Fusion: reciprocal-rank constant and how many candidates each retriever contributes.
     rrf_k: int = 60
     candidates: int = 50

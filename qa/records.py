@@ -95,6 +95,9 @@ class Passage:
     score: float = 0.0
     rank: int = 0
     also_in: tuple[Citation, ...] = ()
+    # Document offsets [start, end) of the indexed chunk that matched the question, inside the citation's
+    # span; the rest of the text is the chunk's neighbours in the same part of the same agenda item.
+    matched: tuple[int, int] | None = None
 
     def to_dict(self) -> dict:
         return {
@@ -104,6 +107,7 @@ class Passage:
             "text": self.text,
             "citation": self.citation.to_dict(),
             "also_in": [c.to_dict() for c in self.also_in],
+            "matched": list(self.matched) if self.matched else None,
         }
 
 

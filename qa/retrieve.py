@@ -7,8 +7,13 @@ Ranking, for each question:
    for resolutions when the question asks what was decided, and for passages of the best-scoring agenda
    items, so an item's discussion and resolution rise together;
 4. text that appears in several documents (minutes reprinted in a later pack) is shown once, the other
-   places listed in ``also_in``.
-Abstention compares how well the best passage matches against a threshold calibrated on the dev set.
+   places listed in ``also_in``;
+5. small to big: chunks are small so that a match is precise, but the answer is often the next paragraph
+   (the figure under a commentary, the KPI table above it), so each result widens the chunk that matched to
+   its neighbours in the same part of the same agenda item, up to ``Settings.context_chars``. The text is
+   still one verbatim span of the document; ``Passage.matched`` says which part of it matched.
+Abstention compares how well the best passage matches against a threshold calibrated on the dev set, and
+the answer's checks (``qa.answer``) are made on the chunks that matched, not on their wider context.
 """
 from __future__ import annotations
 
@@ -52,17 +57,14 @@ class Filters:
 
 @dataclass
 class SearchResult:
-    passages: list[Passage]
+    passages: list[Passage]  # what is shown: each matching chunk widened to its neighbours
     confidence: float
     intent: QueryIntent
     timings: dict
+    matches: list[Passage]  # the chunks that matched, unwidened: what the answer's checks are made on
 
 
 _AGREEMENT = re.compile(r"\b(?:was|were)\s+(?:unanimously\s+)?(?:agreed|resolved|decided)\b|\bagreed\s+(?:that|to)\b", re.I)
-
-
-def _norm(text: str) -> str:
-    return re.sub(r"\s+", " ", text.lower()).strip()
 
 
 class Retriever:
@@ -118,6 +120,8 @@ class Retriever:
         except ImportError:
             pass
         self._item_token_cache: dict[int, set[str]] = {}
+        self._document_cache: dict[str, str] = {}
+        self._shingle_cache: dict[int, frozenset] = {}
 
     # ------------------------------------------------------------------ loading
     @classmethod
@@ -189,7 +193,7 @@ class Retriever:
             intent = replace(intent, since=latest, until=latest) if latest else replace(intent, since=None, until=None)
         n = len(self.citations)
         if n == 0 or not mask.any():
-            return SearchResult([], 0.0, intent, {"total_ms": 0.0})
+            return SearchResult([], 0.0, intent, {"total_ms": 0.0}, [])
 
         lexical = self.version.lexical.scores(question) if mode != "dense" else np.zeros(n, np.float32)
         timings["lexical_ms"] = (time.perf_counter() - t0) * 1000
@@ -213,9 +217,11 @@ class Retriever:
                 scores = self._meeting_aware(scores, intent, mask)
         confidence = self._confidence(question, dense, lexical, scores, mask)
         order = fusion.top_k(scores, max(k * 4, k + 10), mask)
-        passages = self._dedupe(order, scores, k)
+        matches = self._dedupe(order, scores, k)
+        widen = mode == "final" and self.settings.context_chars > 0
+        passages = self._widened(order, scores, k) if widen else matches
         timings["total_ms"] = (time.perf_counter() - t0) * 1000
-        return SearchResult(passages, confidence, intent, timings)
+        return SearchResult(passages, confidence, intent, timings, matches)
 
     def _dense_scores(self, qvec: np.ndarray) -> np.ndarray:
         n = len(self.citations)
@@ -278,7 +284,7 @@ class Retriever:
         """Keep the first of near-identical passages; list the others as 'also in'."""
         kept: list[tuple[int, set, list]] = []
         for i in order:
-            shingles = _shingles(self.texts[i])
+            shingles = self._chunk_shingles(i)
             dup_of = None
             for entry in kept:
                 if self.citations[entry[0]].source != self.citations[i].source and _jaccard(shingles, entry[1]) >= 0.6:
@@ -294,6 +300,85 @@ class Retriever:
                     also_in=tuple(also))
             for r, (i, _, also) in enumerate(kept)
         ]
+
+    def _widened(self, order: list[int], scores: np.ndarray, k: int) -> list[Passage]:
+        """The best chunks, each widened to its neighbours (see the module docstring), reprints shown once.
+
+        Chunks are taken best first; a chunk already inside a better one's window is not shown again."""
+        covered: set[int] = set()
+        kept: list[dict] = []
+        for i in order:
+            if i in covered:
+                continue
+            shingles = self._chunk_shingles(i)
+            dup_of = next((w for w in kept if self.citations[w["id"]].source != self.citations[i].source
+                           and _containment(shingles, w["shingles"]) >= 0.6), None)
+            if dup_of is not None:
+                dup_of["also"].append(self.citations[i])
+                covered.add(i)
+                continue
+            if len(kept) >= k:
+                continue  # still scanning, to list reprints of the kept passages as "also in"
+            lo, hi = self._window(i, scores, covered)
+            covered.update(range(lo, hi + 1))
+            c = self.citations[i]
+            start, end = self.citations[lo].start, max(self.citations[j].end for j in range(lo, hi + 1))
+            text = self.texts[i] if lo == hi else self._document(c.source)[start:end]
+            citation = replace(c, start=start, end=end, page=self.citations[lo].page)
+            kept.append({"id": i, "text": text, "citation": citation, "also": [],
+                         "shingles": frozenset().union(*(self._chunk_shingles(j) for j in range(lo, hi + 1)))})
+        return [
+            Passage(id=w["id"], text=w["text"], citation=w["citation"], score=float(scores[w["id"]]), rank=r + 1,
+                    also_in=tuple(w["also"]), matched=(self.citations[w["id"]].start, self.citations[w["id"]].end))
+            for r, w in enumerate(kept)
+        ]
+
+    def _window(self, i: int, scores: np.ndarray, taken: set[int]) -> tuple[int, int]:
+        """First and last chunk id of chunk ``i``'s window: grown one neighbour at a time, the better-scoring
+        side first, while the neighbour is in the same part of the same agenda item, directly follows or
+        precedes the window in the document, is not shown elsewhere, and the span stays within budget."""
+        budget = self.settings.context_chars
+        c = self.citations
+        lo = hi = i
+        start, end = c[i].start, c[i].end
+        while True:
+            options = [j for j in (lo - 1, hi + 1)
+                       if 0 <= j < len(c) and j not in taken and self._item_of[j] == self._item_of[i]
+                       and self._section_arr[j] == self._section_arr[i]
+                       and max(end, c[j].end) - min(start, c[j].start) <= budget]
+            options = [j for j in options if self._adjoins(j, start, end)]
+            if not options:
+                return lo, hi
+            j = max(options, key=lambda j: scores[j])
+            lo, hi = min(lo, j), max(hi, j)
+            start, end = min(start, c[j].start), max(end, c[j].end)
+
+    def _adjoins(self, j: int, start: int, end: int) -> bool:
+        """Chunk ``j`` overlaps the span or is separated from it by whitespace only."""
+        c = self.citations[j]
+        if c.start <= end and c.end >= start:
+            return True
+        gap = self._document(c.source)[end:c.start] if c.start > end else self._document(c.source)[c.end:start]
+        return not gap.strip()
+
+    def _chunk_shingles(self, i: int) -> frozenset:
+        """Chunk ``i``'s shingles, kept for later questions (the same chunks come up again and again)."""
+        cached = self._shingle_cache.get(i)
+        if cached is None:
+            if len(self._shingle_cache) > 8192:
+                self._shingle_cache.clear()
+            cached = self._shingle_cache[i] = _shingles(self.texts[i])
+        return cached
+
+    def _document(self, source: str) -> str:
+        """A document's text, kept for the next question (a few documents at most)."""
+        text = self._document_cache.get(source)
+        if text is None:
+            text = self.document_text(source) or ""
+            if len(self._document_cache) >= 16:
+                self._document_cache.clear()
+            self._document_cache[source] = text
+        return text
 
     # ------------------------------------------------------------------ answers
     def ask(self, question: str, k: int | None = None, filters: Filters | None = None) -> Answer:
@@ -368,9 +453,19 @@ class Retriever:
         return [int(i) for i in np.nonzero(self._item_of == item)[0]]
 
 
-def _shingles(text: str, n: int = 5) -> set:
-    words = _norm(text).split()
-    return {tuple(words[i : i + n]) for i in range(max(1, len(words) - n + 1))}
+def _shingles(text: str, n: int = 5) -> frozenset:
+    """The text's runs of ``n`` words (case folded): near-identical texts share most of them."""
+    words = text.lower().split()
+    if len(words) < n:
+        return frozenset([tuple(words)])
+    return frozenset(zip(*(words[i:] for i in range(n))))
+
+
+def _containment(part: set, whole: set) -> float:
+    """The share of ``part``'s shingles that are also in ``whole``."""
+    if not part:
+        return 0.0
+    return len(part & whole) / len(part)
 
 
 def _jaccard(a: set, b: set) -> float:

@@ -137,6 +137,9 @@ class PassageOut(BaseModel):
     text: str
     citation: Citation
     also_in: list[Citation]
+    matched: tuple[int, int] | None = Field(
+        description="Document offsets [start, end) of the indexed chunk that matched the question, inside the "
+                    "citation's span; the rest of the text is its neighbours in the same part of the agenda item.")
 
 
 class SearchOut(BaseModel):

@@ -168,3 +168,53 @@ def test_abbreviations_and_relative_dates(retriever):
     # The latest meeting in the corpus is in 2020, so "last year" is 2019.
     assert last_year.understood["since"] == "2019-01-01" and last_year.understood["until"] == "2019-12-31"
     assert last_year.passages[0].citation.meeting_date.startswith("2019")
+
+
+def _unwidened(retriever):
+    from dataclasses import replace
+
+    return Retriever(retriever.version, replace(retriever.settings, context_chars=0))
+
+
+def test_each_result_widens_the_chunk_that_matched_within_its_agenda_item(retriever):
+    texts = {p.name: p.read_text(encoding="utf-8") for p in CORPUS.glob("*.txt")}
+    budget = retriever.settings.context_chars
+    for row in dev_rows():
+        passages = retriever.search(row["question"], k=10)
+        for p in passages:
+            c = p.citation
+            assert p.text == texts[c.source][c.start:c.end]
+            assert (c.start, c.end) == (retriever.citations[p.id].start, retriever.citations[p.id].end) \
+                or c.end - c.start <= budget
+            assert c.start <= p.matched[0] < p.matched[1] <= c.end
+            assert texts[c.source][slice(*p.matched)] == retriever.texts[p.id]
+            # Every chunk inside the window is from the same part of the same agenda item.
+            inside = [i for i, x in enumerate(retriever.citations)
+                      if x.source == c.source and c.start <= x.start and x.end <= c.end]
+            assert p.id in inside
+            for i in inside:
+                x = retriever.citations[i]
+                assert (x.meeting_date, x.item_number, x.item_title, x.section) == \
+                       (c.meeting_date, c.item_number, c.item_title, c.section)
+        # No chunk that matched is shown again inside another result's window.
+        for a in passages:
+            for b in passages:
+                if a is not b and a.citation.source == b.citation.source:
+                    assert not (a.citation.start <= b.matched[0] and b.matched[1] <= a.citation.end)
+
+
+def test_widening_shows_the_figure_next_to_the_commentary_that_matched(retriever):
+    question = "total 999 calls 18/19"
+    chunk_top = _unwidened(retriever).ask(question).passages[0]
+    top = retriever.ask(question).passages[0]
+    assert top.id == chunk_top.id  # the same chunk matched best ...
+    assert "150,536" not in chunk_top.text and "150,536" in top.text  # ... and its KPI table is shown with it
+    assert top.citation.item_number == chunk_top.citation.item_number
+
+
+def test_widening_does_not_change_what_is_abstained_on(retriever):
+    # The checks are made on the chunks that matched, so context shown around them cannot turn an
+    # unanswerable question into an answered one.
+    narrow = _unwidened(retriever)
+    for row in dev_rows():
+        assert retriever.ask(row["question"]).abstained == narrow.ask(row["question"]).abstained, row["question"]

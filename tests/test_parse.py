@@ -236,4 +236,8 @@ def test_a_passage_keeps_the_heading_above_it_as_search_context():
 def test_heading_context_is_searchable_but_not_part_of_the_cited_text(retriever):
     hits = retriever.search("EMOpSS - which force pulled out", k=5)
     top = next(p for p in hits if "Nottinghamshire signalled their intention to withdraw" in p.text)
-    assert "EMOpSS" not in top.text  # the passage text stays the verbatim span; the heading only helps find it
+    chunk = retriever.texts[top.id]  # the indexed chunk that matched, before it is widened for display
+    assert "Nottinghamshire signalled" in chunk
+    assert "EMOpSS" not in chunk  # the chunk text stays the verbatim span; the heading only helps find it
+    doc = retriever.document_text(top.citation.source)
+    assert doc[slice(*top.matched)] == chunk

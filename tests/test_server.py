@@ -130,11 +130,12 @@ def test_answer_json_shape_and_verbatim_citations(client):
     assert set(body["answer"]) == {"text", "sentences"}
     assert 1 <= len(body["passages"]) <= 5
     for p in body["passages"]:
-        assert set(p) == {"id", "rank", "score", "text", "citation", "also_in"}
+        assert set(p) == {"id", "rank", "score", "text", "citation", "also_in", "matched"}
         assert set(p["citation"]) == {"source", "committee", "meeting_date", "item_number", "item_title", "section",
                                       "start", "end", "page"}
         c = p["citation"]
         assert _corpus_text(c["source"])[c["start"]:c["end"]] == p["text"]
+        assert c["start"] <= p["matched"][0] < p["matched"][1] <= c["end"]  # the chunk that matched is inside
     by_rank = {p["rank"]: p for p in body["passages"]}
     for s in body["answer"]["sentences"]:
         source = by_rank[s["passage_rank"]]["citation"]["source"]
