@@ -300,9 +300,12 @@ def build_answer(question: str, result, threshold: float, lexical, filters=None,
     if filters is not None and not filters.is_empty():
         understood["filters"] = filters.to_dict()
     understood["confidence"] = round(float(result.confidence), 4)
+    if result.corrected:
+        understood["corrected"] = dict(result.corrected)
+    typed, question = question, result.searched or question  # sentences are matched to the corrected words
     passages = tuple(result.passages)
     if not passages or result.confidence < threshold:
-        return Answer(question=question, abstained=True, passages=passages, message=NOT_FOUND, understood=understood)
+        return Answer(question=typed, abstained=True, passages=passages, message=NOT_FOUND, understood=understood)
     kind = AnswerKind.of(question)  # read once, used to rank sentences and to check them
     scored = candidates(question, list(passages), lexical, result.intent.wants_decision, kind=kind)
     text, sents = extract_answer(question, list(passages), lexical, result.intent.wants_decision, scored=scored)
@@ -316,7 +319,7 @@ def build_answer(question: str, result, threshold: float, lexical, filters=None,
         reason = unsupported(question, matches, checked, lexical, item_tokens, kind)
     if reason:
         understood["abstained_because"] = reason
-        return Answer(question=question, abstained=True, passages=passages, message=not_found(reason),
+        return Answer(question=typed, abstained=True, passages=passages, message=not_found(reason),
                       understood=understood)
-    return Answer(question=question, abstained=False, passages=passages, text=text, sentences=sents,
+    return Answer(question=typed, abstained=False, passages=passages, text=text, sentences=sents,
                   understood=understood)

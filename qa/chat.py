@@ -467,6 +467,8 @@ def understood_note(answer: Answer) -> str | None:
             parts.append(f"{uk_date(since)} to {uk_date(until)}")
     if u.get("wants_decision"):
         parts.append("asks what was decided")
+    for typed, word in (u.get("corrected") or {}).items():
+        parts.append(f"“{typed}” as “{word}”")
     if u.get("register"):
         return f"From the decisions register ({u['register']})"
     return "Read as: " + " · ".join(parts) if parts else None

@@ -173,14 +173,17 @@ def preview(passage, answer, width: int = 400) -> str:
 @click.option("--index", "index_dir", type=click.Path(path_type=Path))
 @click.option("-k", "k", type=click.IntRange(1, 100), default=10, show_default=True)
 @click.option("--compare", is_flag=True, help="Lexical, dense, RRF, fused and final side by side.")
+@click.option("--slips", is_flag=True, help="Put one typing slip in a long word of each question first.")
 @click.option("--json", "as_json", is_flag=True)
 @_friendly
-def eval_cmd(path, index_dir, k, compare, as_json):
+def eval_cmd(path, index_dir, k, compare, slips, as_json):
     """Recall@1/5/10 and MRR@10 over a question file (dev.jsonl format)."""
-    from .evaluate import HEADER, evaluate, load_questions, table
+    from .evaluate import HEADER, evaluate, load_questions, table, with_slips
     from .retrieve import Retriever
 
     rows = load_questions(path)
+    if slips:
+        rows = with_slips(rows)
     retriever = Retriever.load(settings=_settings(index_dir=index_dir))
     retriever.warm_up()
     modes = ["lexical", "dense", "rrf", "fused", "final"] if compare else ["final"]

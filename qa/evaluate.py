@@ -39,6 +39,27 @@ def load_questions(path: Path) -> list[dict]:
     return rows
 
 
+def with_slips(rows: list[dict], seed: int = 7) -> list[dict]:
+    """The questions as someone typing fast might send them: one word of six letters or more in each has one
+    slip (two letters swapped, one dropped, doubled or mistyped), chosen at random with a fixed seed."""
+    import random
+    import re
+
+    rng = random.Random(seed)
+    out = []
+    for row in rows:
+        q = row["question"]
+        words = list(re.finditer(r"[A-Za-z]{6,}", q))
+        if words:
+            m = rng.choice(words)
+            w, i = m.group(0), rng.randrange(1, len(m.group(0)) - 1)
+            slipped = {"swap": w[:i] + w[i + 1] + w[i] + w[i + 2:], "drop": w[:i] + w[i + 1:],
+                       "double": w[:i] + w[i] + w[i:], "mistype": w[:i] + rng.choice("aeiourstn") + w[i + 1:]}
+            q = q[:m.start()] + slipped[rng.choice(sorted(slipped))] + q[m.end():]
+        out.append({**row, "question": q})
+    return out
+
+
 def is_hit(p: Passage, row: dict) -> bool:
     answers = [fold(a) for a in row.get("answers") or []]
     text = fold(p.text)

@@ -13,6 +13,8 @@ from pathlib import Path
 
 import numpy as np
 
+from .spelling import Speller, word_counts
+
 _FINANCIAL_YEAR = re.compile(r"(?:\bfy\s?|\b)((?:19|20)?\d\d)\s?[/-]\s?(\d\d)\b(?![/-]\d)", re.I)
 _TOKEN = re.compile(r"[a-z0-9£%]+(?:[.,'’][a-z0-9]+)*")
 STOPWORDS = frozenset(
@@ -107,7 +109,7 @@ class LexicalIndex:
     expansion_weight = 0.5  # measured: 0.5 and 0.3 alike on both question sets, 1.0 worse
 
     def __init__(self, retriever, size: int, idf: dict[str, float] | None = None,
-                 acronyms: dict[str, str] | None = None):
+                 acronyms: dict[str, str] | None = None, words: dict[str, int] | None = None):
         self.retriever = retriever
         self.size = size
         self.tokenize = Tokenizer()
@@ -116,6 +118,13 @@ class LexicalIndex:
         self.defined = acronyms or {}  # what the papers define (saved with the index)
         self.acronyms = {**GLOSSARY, **self.defined}
         self._expansions = {v: k for k, v in self.acronyms.items()}
+        self.words = words or {}  # every word of the indexed text, with its count (for the speller)
+        self.speller = Speller(self.words, known=self._knows)
+
+    def _knows(self, word: str) -> bool:
+        """Whether the index knows a word in another form: its stem, or as an abbreviation."""
+        stems = self.tokenize(word)
+        return word in self.acronyms or bool(stems) and stems[0] in self.retriever.vocab_dict
 
     def expand(self, query: str) -> str:
         """The query with the other forms of its abbreviations added."""
@@ -149,12 +158,13 @@ class LexicalIndex:
                 df[t] = df.get(t, 0) + 1
         n = max(1, len(texts))
         idf = {t: math.log(1 + (n - d + 0.5) / (d + 0.5)) for t, d in df.items()}
-        return cls(retriever, len(texts), idf, find_acronyms(texts))
+        return cls(retriever, len(texts), idf, find_acronyms(texts), word_counts(texts))
 
     def save(self, directory: Path) -> None:
         self.retriever.save(str(directory))
         (Path(directory) / "idf.json").write_text(json.dumps(self.idf))
         (Path(directory) / "acronyms.json").write_text(json.dumps(self.defined, indent=0, sort_keys=True))
+        (Path(directory) / "words.json").write_text(json.dumps(self.words, separators=(",", ":"), sort_keys=True))
 
     @classmethod
     def load(cls, directory: Path, size: int) -> "LexicalIndex":
@@ -162,7 +172,8 @@ class LexicalIndex:
 
         idf = json.loads((Path(directory) / "idf.json").read_text())
         acronyms = json.loads((Path(directory) / "acronyms.json").read_text())
-        return cls(bm25s.BM25.load(str(directory)), size, idf, acronyms)
+        words = json.loads((Path(directory) / "words.json").read_text())
+        return cls(bm25s.BM25.load(str(directory)), size, idf, acronyms, words)
 
     def scores(self, query: str) -> np.ndarray:
         """BM25 score of every passage for the query (zeros when no query word is in the corpus)."""

@@ -21,7 +21,7 @@ import gc
 import re
 import threading
 import time
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -62,6 +62,8 @@ class SearchResult:
     intent: QueryIntent
     timings: dict
     matches: list[Passage]  # the chunks that matched, unwidened: what the answer's checks are made on
+    searched: str = ""  # the question as searched: typing slips corrected
+    corrected: dict = field(default_factory=dict)  # {typed word: the papers' word}
 
 
 _AGREEMENT = re.compile(r"\b(?:was|were)\s+(?:unanimously\s+)?(?:agreed|resolved|decided)\b|\bagreed\s+(?:that|to)\b", re.I)
@@ -187,19 +189,20 @@ class Retriever:
         timings = {}
         t0 = time.perf_counter()
         mask = self._mask(filters)
-        intent = understand(question, self.committees, self.meeting_dates)
+        searched, corrected = self.version.lexical.speller.correct(question)
+        intent = understand(searched, self.committees, self.meeting_dates)
         if intent.since == "latest":  # "the most recent meeting" (of the committee named, if one is)
             latest = self._latest_meeting.get(intent.committee.lower() if intent.committee else "")
             intent = replace(intent, since=latest, until=latest) if latest else replace(intent, since=None, until=None)
         n = len(self.citations)
         if n == 0 or not mask.any():
-            return SearchResult([], 0.0, intent, {"total_ms": 0.0}, [])
+            return SearchResult([], 0.0, intent, {"total_ms": 0.0}, [], searched, corrected)
 
-        lexical = self.version.lexical.scores(question) if mode != "dense" else np.zeros(n, np.float32)
+        lexical = self.version.lexical.scores(searched) if mode != "dense" else np.zeros(n, np.float32)
         timings["lexical_ms"] = (time.perf_counter() - t0) * 1000
         t1 = time.perf_counter()
         if mode != "lexical":
-            qvec = self.embedder.encode_query(question)
+            qvec = self.embedder.encode_query(searched)
             dense = self._dense_scores(qvec)
         else:
             dense = np.zeros(n, np.float32)
@@ -215,13 +218,13 @@ class Retriever:
             scores = fusion.convex(dense, lexical, self.alpha, mask)
             if mode == "final":
                 scores = self._meeting_aware(scores, intent, mask)
-        confidence = self._confidence(question, dense, lexical, scores, mask)
+        confidence = self._confidence(searched, dense, lexical, scores, mask)
         order = fusion.top_k(scores, max(k * 4, k + 10), mask)
         matches = self._dedupe(order, scores, k)
         widen = mode == "final" and self.settings.context_chars > 0
         passages = self._widened(order, scores, k) if widen else matches
         timings["total_ms"] = (time.perf_counter() - t0) * 1000
-        return SearchResult(passages, confidence, intent, timings, matches)
+        return SearchResult(passages, confidence, intent, timings, matches, searched, corrected)
 
     def _dense_scores(self, qvec: np.ndarray) -> np.ndarray:
         n = len(self.citations)

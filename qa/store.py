@@ -31,7 +31,7 @@ import numpy as np
 from .errors import IndexMismatch, IndexMissing
 from .records import Citation
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: lexical/words.json, the vocabulary typing slips are corrected to
 REBUILD_HINT = "rebuild it with: qa index --rebuild"
 
 

@@ -516,3 +516,11 @@ def test_no_index_offers_build_then_answers(tmp_path, monkeypatch):
     assert any("&lt;script&gt;" in t for t in texts)
     for t in texts:
         assert "<script" not in t.lower() and "<img" not in t.lower(), t
+
+
+def test_the_note_says_which_typed_words_were_read_as_the_papers_words(retriever):
+    from qa.chat import understood_note
+
+    note = understood_note(retriever.ask("violance reduction network funding"))
+    assert note is not None and "“violance” as “violence”" in note
+    assert understood_note(retriever.ask("violence reduction network funding")) is None
