@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from .records import Answer, AnswerSentence, Passage
 
@@ -32,6 +33,11 @@ _REFERS_BACK = re.compile(r"^\W*(?:\w+\s+){0,3}?(?:this|these|those|such|it|they
 
 def sentences(text: str) -> list[tuple[int, int]]:
     """(start, end) spans of the sentences of ``text``, whitespace trimmed."""
+    return list(_sentence_spans(text))
+
+
+@lru_cache(maxsize=4096)  # the same passages come up for question after question
+def _sentence_spans(text: str) -> tuple[tuple[int, int], ...]:
     spans, pos = [], 0
     for m in _BOUNDARY.finditer(text):
         if _ABBREVIATION.search(text[max(pos, m.start() - 8):m.start()]):
@@ -47,7 +53,7 @@ def sentences(text: str) -> list[tuple[int, int]]:
             e -= 1
         if e - s >= 12 and re.search(r"[A-Za-z]{3}", text[s:e]):
             out.append((s, e))
-    return out
+    return tuple(out)
 
 
 def _score(sentence: str, weights: dict[str, float], tokenize) -> float:
