@@ -39,12 +39,14 @@ def _load(index_dir: Path) -> Retriever:
 
 
 def to_document(passage: Passage) -> Document:
-    """A passage as a LangChain document: its text, and its citation with rank and score as metadata."""
+    """A passage as a LangChain document: its text, and as metadata its citation, rank, score and the
+    document offsets of the part that matched (``matched``)."""
     c = passage.citation
     return Document(
         id=f"{c.source}:{c.start}-{c.end}",
         page_content=passage.text,
-        metadata={**c.to_dict(), "rank": passage.rank, "score": round(float(passage.score), 6)},
+        metadata={**c.to_dict(), "rank": passage.rank, "score": round(float(passage.score), 6),
+                  "matched": list(passage.matched) if passage.matched else None},
     )
 
 

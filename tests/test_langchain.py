@@ -58,7 +58,8 @@ def test_metadata_is_the_citation(index_dir, retriever):
     assert [d.page_content for d in docs] == [p.text for p in passages]
     for doc, passage in zip(docs, passages):
         assert isinstance(doc, Document)
-        assert set(doc.metadata) == CITATION_KEYS | {"rank", "score"}
+        assert set(doc.metadata) == CITATION_KEYS | {"rank", "score", "matched"}
+        assert doc.metadata["matched"] == list(passage.matched)
         assert {k: doc.metadata[k] for k in CITATION_KEYS} == passage.citation.to_dict()
         assert doc.metadata["rank"] == passage.rank
         assert doc.metadata["score"] == pytest.approx(passage.score, abs=1e-6)
