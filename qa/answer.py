@@ -63,6 +63,12 @@ def _score(sentence: str, weights: dict[str, float], tokenize) -> float:
     return sum(w for t, w in weights.items() if t in toks) / sum(weights.values())
 
 
+# "what was the PCC's salary", "what is the cost of the scheme": the thing asked for is an amount of money.
+_ASKS_AN_AMOUNT = re.compile(r"\s*what\s+(?:was|is|were|are|will\s+be)\s+(?:the\s+)?(?:[\w'’-]+\s+){0,3}?"
+                             r"(?:salary|salaries|pay|wages?|cost|price|fees?|allowances?|budget)"
+                             r"(?:\s+(?:of|for)\s+[^?]*)?\s*\??\s*$")
+
+
 def expected_type(question: str) -> str | None:
     """What kind of answer the question asks for: a count, an amount of money, a percentage or a date;
     None when any sentence may answer it ("what did the Board say about ...")."""
@@ -71,6 +77,8 @@ def expected_type(question: str) -> str | None:
         return "percent"
     if re.match(r"\s*(?:when\b|(?:on\s+)?what\s+(?:date|day|month|year|time)\b)", q):
         return "date"
+    if _ASKS_AN_AMOUNT.match(q):
+        return "money"
     if re.search(r"\bhow\s+much\b", q) and re.search(r"\b(?:money|fund\w*|cash|cost\w*|spen[dt]\w*|budget\w*|grant\w*|"
                                                      r"paid|pay\w*|worth|allocat\w*|award\w*|receiv\w*|get|got)\b|£", q):
         return "money"
@@ -96,6 +104,7 @@ _TYPE_PATTERNS = {
 _MEASURE = re.compile(r"\s*(?:%|per\s?cent|percentage|pp\b|miles?|km|kilomet\w*|metres?|minutes?|mins?|hours?|hrs?|"
                       r"seconds?|secs?|days?|weeks?|months?|years?|yrs?|pounds?|million|m\b|k\b|bn\b)", re.I)
 _COUNTED = re.compile(r"\bhow\s+many\s+(\w+)", re.I)
+_DAY_OF_MONTH = re.compile(r"(?:st|nd|rd|th)?\s+(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\b", re.I)
 
 
 @dataclass(frozen=True)
@@ -126,9 +135,11 @@ class AnswerKind:
                 continue
             if self.kind in ("figure", "date") and _is_bare_label(sentence, m):
                 continue
-            if self.counting and (token.startswith("£") or _MEASURE.match(sentence, m.end())
+            if self.kind == "figure" and _DAY_OF_MONTH.match(sentence, m.end()):
+                continue  # the "1" of "1 April 2019" is a day, not a figure
+            if self.counting and (token.startswith("£") or token.endswith("%") or _MEASURE.match(sentence, m.end())
                                   or re.fullmatch(r"(?:19|20)\d\d", token)):
-                continue  # a measure, an amount or a year is not a count of things
+                continue  # a measure, an amount, a percentage or a year is not a count of things
             return True
         return False
 

@@ -43,6 +43,9 @@ def test_figures_asked_for_must_be_given(retriever):
     ("How many complaints were made in 2018/19?", "figure"),
     ("number of stop searches", "figure"),
     ("What did the Board say about knife crime?", None),
+    ("What was the PCC's salary?", "money"),
+    ("what is the cost of the new prison", "money"),
+    ("what did the budget cover", None),
 ])
 def test_the_kind_of_answer_a_question_asks_for(question, kind):
     assert expected_type(question) == kind
@@ -99,6 +102,14 @@ def test_a_measure_or_a_year_is_not_a_count_of_things():
     assert not gives("figure", "The prison will cost £250m.", q)
     assert gives("figure", "The prison will hold 1,680 prisoners.", q)
     assert gives("figure", "The average answer time was 5 seconds.", "how many seconds to answer a 999 call")
+
+
+def test_a_day_of_the_month_or_a_percentage_is_not_a_count():
+    q = "how many police officers were assaulted in 2019"
+    assert not gives("figure", "An update on performance between 1 April 2019 and 30 June 2019.", q)
+    assert not gives("figure", "Assaults on officers fell by 12% on the 21st March figures.", q)
+    assert gives("figure", "There were 212 assaults on officers between 1 April and 30 June.", q)
+    assert not gives("figure", "The meeting on 24 September agreed the plan.", "what was the total")
 
 
 def test_an_event_still_to_take_place_does_not_say_how_it_turned_out(retriever):
