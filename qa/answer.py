@@ -324,13 +324,11 @@ def build_answer(question: str, result, threshold: float, lexical, filters=None,
     if not passages or result.confidence < threshold:
         return Answer(question=typed, abstained=True, passages=passages, message=NOT_FOUND, understood=understood)
     kind = AnswerKind.of(question)  # read once, used to rank sentences and to check them
-    scored = candidates(question, list(passages), lexical, result.intent.wants_decision, kind=kind)
-    text, sents = extract_answer(question, list(passages), lexical, result.intent.wants_decision, scored=scored)
+    wants_decision = result.intent.wants_decision
     # The checks are made on the chunks that matched, not on the context shown around them: a figure two
     # paragraphs away from what matched does not make a question answerable.
-    matches = tuple(result.matches)
-    checked = scored if matches == passages else candidates(question, list(matches), lexical,
-                                                            result.intent.wants_decision, kind=kind)
+    matches = list(result.matches)
+    checked = candidates(question, matches, lexical, wants_decision, kind=kind)
     reason = after_the_papers(question, result.intent, last_meeting) or still_to_come(question, checked)
     if reason is None and item_tokens:
         reason = unsupported(question, matches, checked, lexical, item_tokens, kind)
@@ -338,5 +336,9 @@ def build_answer(question: str, result, threshold: float, lexical, filters=None,
         understood["abstained_because"] = reason
         return Answer(question=typed, abstained=True, passages=passages, message=not_found(reason),
                       understood=understood)
+    # The answer's sentences may come from the context: that is what it is shown for.
+    scored = checked if result.passages is result.matches else candidates(question, list(passages), lexical,
+                                                                          wants_decision, kind=kind)
+    text, sents = extract_answer(question, list(passages), lexical, wants_decision, scored=scored)
     return Answer(question=typed, abstained=False, passages=passages, text=text, sentences=sents,
                   understood=understood)
