@@ -27,6 +27,8 @@ _MONTH_ALONE = re.compile(rf"(?:\b(?:in|at|during|from|since|the)\s+(?P<m>{_MONT
 _SEASONS = {"spring": (3, 5), "summer": (6, 8), "autumn": (9, 11), "fall": (9, 11), "winter": (12, 14)}
 _SEASON = re.compile(r"\b(?:(?P<rel>last|this)\s+)?(?P<s>spring|summer|autumn|fall|winter)(?:['’]s)?(?:\s+(?:of\s+)?(?P<y>(?:19|20)\d\d))?\b", re.I)
 _YEAR = re.compile(r"\b(?:in|during|of|for)\s+(?P<y>(?:19|20)\d\d)\b(?![/-])", re.I)
+# A year on its own, as typed in short questions ("knife crime 2019"); not a financial year ("2019/20").
+_BARE_YEAR = re.compile(r"(?<![\w/-])(?P<y>(?:19|20)\d\d)\b(?![/-]\d)")
 _LAST_YEAR = re.compile(r"\blast\s+year\b", re.I)
 _THIS_YEAR = re.compile(r"\bthis\s+year\b", re.I)
 _LATEST = re.compile(r"\b(?:most\s+recent|latest|last)\s+(?:meeting|minutes|panel|board)\b", re.I)
@@ -165,6 +167,8 @@ def understand(question: str, committees: list[str], meeting_dates: list[str]) -
         since, until, phrase = window
     elif (m := _YEAR.search(question)):
         since, until, phrase = f"{m['y']}-01-01", f"{m['y']}-12-31", m.group(0)
+    elif (m := _BARE_YEAR.search(question)):
+        since, until, phrase = f"{m['y']}-01-01", f"{m['y']}-12-31", m.group(0)
     elif latest and (m := _LAST_YEAR.search(question)):
         y = int(latest[:4]) - 1
         since, until, phrase = f"{y}-01-01", f"{y}-12-31", m.group(0)
@@ -174,6 +178,11 @@ def understand(question: str, committees: list[str], meeting_dates: list[str]) -
 
     committee, committee_phrase = match_committee(question, committees)
     if since is None and meeting_dates and (m := _LATEST.search(question)):
+        if committee is None:  # "the most recent panel meeting": the one committee called a panel
+            word = re.search(r"(panel|board)\b", m.group(0), re.I)
+            hits = [c for c in committees if word and c.lower().endswith(word.group(1).lower())]
+            if len(hits) == 1:
+                committee, committee_phrase = hits[0], m.group(0)
         # Resolved by the retriever to the latest meeting of the committee named (or of any).
         since = until = "latest"
         phrase = m.group(0)

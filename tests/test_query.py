@@ -22,15 +22,32 @@ MEETINGS = ["2019-06-03", "2019-07-22", "2019-09-24", "2020-06-15", "2020-07-28"
     ("at the June 2019 meeting", "2019-06-01", "2019-06-30"),
     ("last year", "2019-01-01", "2019-12-31"),
     ("the most recent meeting", "latest", "latest"),
+    ("knife crime 2019", "2019-01-01", "2019-12-31"),  # a year typed on its own
+    ("drug offences first quarter 2019 report", "2019-01-01", "2019-12-31"),
 ])
 def test_typed_dates(question, since, until):
     intent = understand(question, [], MEETINGS)
     assert (intent.since, intent.until) == (since, until)
 
 
-@pytest.mark.parametrize("question", ["they may decide", "summer holidays for staff", "what is the 101 service"])
+@pytest.mark.parametrize("question", ["they may decide", "summer holidays for staff", "what is the 101 service",
+                                      "knife crime 2019/20", "complaint CM2019-1"])
 def test_words_that_only_look_like_dates_are_not_read_as_dates(question):
     assert understand(question, [], MEETINGS).since is None
+
+
+COMMITTEES = ["Leicester, Leicestershire and Rutland Police and Crime Panel",
+              "Leicestershire and Rutland Safer Communities Strategy Board"]
+
+
+@pytest.mark.parametrize("question, committee", [
+    ("at the most recent panel meeting what was said", COMMITTEES[0]),
+    ("the latest board meeting", COMMITTEES[1]),
+    ("the most recent meeting", None),  # no body named: the latest meeting of any
+])
+def test_the_latest_panel_or_board_meeting_is_of_the_committee_so_called(question, committee):
+    intent = understand(question, COMMITTEES, MEETINGS)
+    assert intent.since == "latest" and intent.committee == committee
 
 
 @given(st.text(max_size=80))
