@@ -28,7 +28,10 @@ _BOUNDARY = re.compile(r"(?<=[.!?;:])[\"'’”)]*\s+(?=[\"'‘“(]?[A-Z0-9(•
 _ABBREVIATION = re.compile(r"(?:\b(?:Mr|Mrs|Ms|Dr|Cllr|Prof|St|No|Nos|Cl|Sgt|Insp|Supt|Det|Rev|Hon|Co|Ltd|e\.g|i\.e|etc|cf|approx|para|Apt|vs)\.|\b[A-Z]\.)$")
 
 
-_REFERS_BACK = re.compile(r"^\W*(?:\w+\s+){0,3}?(?:this|these|those|such|it|they|the\s+same)\b", re.I)
+_REFERS_BACK = re.compile(r"^\W*(?:\w+\s+){0,3}?(?:this|these|those|such|it|they|the\s+same)\b"
+                          # "The software went live in October 2018", after the sentence that named it
+                          r"|^\W*the\s+(?:new\s+)?(?:software|technology|app|system|tool|scheme|service|project|programme|pilot|"
+                          r"initiative|campaign|fund|grant|survey|review|operation|contract|facility)\b", re.I)
 
 
 def sentences(text: str) -> list[tuple[int, int]]:
@@ -64,7 +67,7 @@ def _score(sentence: str, weights: dict[str, float], tokenize) -> float:
 
 
 # "what was the PCC's salary", "what is the cost of the scheme": the thing asked for is an amount of money.
-_ASKS_AN_AMOUNT = re.compile(r"\s*what\s+(?:was|is|were|are|will\s+be)\s+(?:the\s+)?(?:[\w'’-]+\s+){0,3}?"
+_ASKS_AN_AMOUNT = re.compile(r"\s*what(?:['’]?s\s+|\s+(?:was|is|were|are|will\s+be)\s+)(?:the\s+)?(?:[\w'’-]+\s+){0,3}?"
                              r"(?:salary|salaries|pay|wages?|cost|price|fees?|allowances?|budget)"
                              r"(?:\s+(?:of|for)\s+[^?]*)?\s*\??\s*$")
 

@@ -46,6 +46,8 @@ def test_figures_asked_for_must_be_given(retriever):
     ("What was the PCC's salary?", "money"),
     ("what is the cost of the new prison", "money"),
     ("what did the budget cover", None),
+    ("what's the estimated build cost of the prison", "money"),  # as typed: "what's", "whats"
+    ("whats the budget for the VRN", "money"),
 ])
 def test_the_kind_of_answer_a_question_asks_for(question, kind):
     assert expected_type(question) == kind
@@ -80,6 +82,14 @@ def test_a_sentence_continuing_the_one_that_names_the_subject_can_answer(retriev
     a = retriever.ask("when did the VIP in the ED at UHL start")
     assert not a.abstained
     assert "January 2020" in a.text
+
+
+def test_a_sentence_naming_the_subject_again_as_the_software_continues_it(retriever):
+    # Glossary: "Pronto  A mobile app designed to allow Police officers ... The new technology means ...
+    #  The software went live in early October 2018."
+    a = retriever.ask("when did the pronto app go live for officers")
+    assert not a.abstained
+    assert "early October 2018" in a.text
 
 
 def test_a_question_about_after_the_last_meeting_is_abstained_on_unless_it_asks_what_was_planned(retriever):
