@@ -32,7 +32,9 @@ _BARE_YEAR = re.compile(r"(?<![\w/-])(?P<y>(?:19|20)\d\d)\b(?![/-]\d)")
 _LAST_YEAR = re.compile(r"\blast\s+year\b", re.I)
 _THIS_YEAR = re.compile(r"\bthis\s+year\b", re.I)
 _LATEST = re.compile(r"\b(?:most\s+recent|latest|last)\s+(?:meeting|minutes|panel|board)\b", re.I)
-_DECISION = re.compile(r"\b(?:resolv\w*|resolution\w*|decid\w*|decision\w*|agree\w*|approv\w*|vote\w*|elected|appoint\w*)\b", re.I)
+# Asking what was decided; not "the tool used to decide whether ...", where the word is a verb of the topic.
+_DECISION = re.compile(r"(?<!\bto\s)\b(?:resolv\w*|resolution\w*|decid\w*|decision\w*|agree\w*|approv\w*|vote\w*|"
+                       r"elected|appoint\w*)\b(?!\s+(?:whether|if|how|which)\b)", re.I)
 _FILLER_ACRONYMS = {"PCP": "police and crime panel"}
 
 

@@ -50,6 +50,17 @@ def test_the_latest_panel_or_board_meeting_is_of_the_committee_so_called(questio
     assert intent.since == "latest" and intent.committee == committee
 
 
+@pytest.mark.parametrize("question, wants", [
+    ("What did the Board resolve about the performance report?", True),
+    ("what was agreed so new members could catch up", True),
+    ("who was appointed to the ethics committee", True),
+    ("which tool do agencies use to decide whether a case goes to MARAC", False),  # "decide" is the topic's verb
+    ("how do they decide which cases are high risk", False),
+])
+def test_a_question_about_a_decision_is_told_from_one_using_the_verb(question, wants):
+    assert understand(question, [], MEETINGS).wants_decision is wants
+
+
 @given(st.text(max_size=80))
 def test_any_text_is_understood_without_error(text):
     intent = understand(text, ["Leicester, Leicestershire and Rutland Police and Crime Panel"], MEETINGS)
