@@ -102,7 +102,37 @@ GLOSSARY = {
     "bme": "black and minority ethnic", "bame": "black asian and minority ethnic",
     "sarc": "sexual assault referral centre", "isva": "independent sexual violence adviser",
     "idva": "independent domestic violence adviser", "ccg": "clinical commissioning group",
+    "pcc": "police and crime commissioner", "opcc": "office of the police and crime commissioner",
+    "acc": "assistant chief constable", "dcc": "deputy chief constable", "asb": "anti-social behaviour",
+    "cse": "child sexual exploitation", "cce": "child criminal exploitation",
+    "vawg": "violence against women and girls", "mash": "multi-agency safeguarding hub",
+    "marac": "multi-agency risk assessment conference", "iom": "integrated offender management",
+    "cjs": "criminal justice system", "ed": "emergency department", "ho": "home office",
+    "hmpps": "prison and probation service", "nps": "national probation service",
+    "crc": "community rehabilitation company", "psd": "professional standards department",
+    "iopc": "independent office for police conduct", "soc": "serious and organised crime",
+    "ocg": "organised crime group", "anpr": "automatic number plate recognition", "bwv": "body worn video",
+    "npt": "neighbourhood policing team", "ksi": "killed or seriously injured",
+    "dvpo": "domestic violence protection order", "fgm": "female genital mutilation",
+    "camhs": "child and adolescent mental health services", "jsna": "joint strategic needs assessment",
+    "aces": "adverse childhood experiences", "mou": "memorandum of understanding", "foi": "freedom of information",
+    "ytd": "year to date", "q1": "quarter 1", "q2": "quarter 2", "q3": "quarter 3", "q4": "quarter 4",
+    # Words people shorten when they type.
+    "govt": "government", "dept": "department", "perf": "performance", "stats": "statistics",
+    "info": "information", "cllr": "councillor", "cllrs": "councillors", "prof": "professor",
+    "mgmt": "management", "approx": "approximately", "yrs": "years", "mins": "minutes", "hrs": "hours",
+    "avg": "average", "cttee": "committee", "comms": "communications", "mtg": "meeting",
+    "supt": "superintendent", "insp": "inspector", "sgt": "sergeant",
 }
+
+_ABBREVIATION = re.compile(r"\b[A-Za-z]{1,8}\d?\b")
+
+
+def _may_abbreviate(word: str) -> bool:
+    """Whether a typed word may be an abbreviation: "ED" or "Q1" typed so, or three letters or more ("perf");
+    "ed" or "ho" in lower case are more likely something else."""
+    return word.isupper() or len(word) >= 3 or (len(word) == 2 and word[-1].isdigit())
+
 
 # Stems of words that frame a question rather than name its subject.
 QUESTION_WORDS = frozenset(
@@ -142,9 +172,9 @@ class LexicalIndex:
         """The long form of each abbreviation in the query ("VRN"), and the short form of each long one."""
         extra = []
         lowered = query.lower()
-        for word in re.findall(r"[A-Za-z]{2,8}", query):
+        for word in re.findall(_ABBREVIATION, query):
             long_form = self.acronyms.get(word.lower())
-            if long_form and (word.isupper() or len(word) >= 3) and long_form not in lowered:
+            if long_form and _may_abbreviate(word) and long_form not in lowered:
                 extra.append(long_form)
         for long_form, abbr in self._expansions.items():
             if long_form in lowered and not re.search(rf"\b{re.escape(abbr)}\b", lowered):
@@ -202,4 +232,19 @@ class LexicalIndex:
         """The words of a question, each weighted by its rarity in the corpus (unknown words count as rarest).
         Words that frame a question ("how much did they get") say what is asked, not what about, so they
         carry no weight."""
-        return {t: self.idf.get(t, self.max_idf) for t in set(self.tokenize(text)) if t not in self.question_words}
+        return {t: self.idf.get(t, self.max_idf) for t in set(self.tokenize(self._spelled_out(text)))
+                if t not in self.question_words}
+
+    def _spelled_out(self, text: str) -> str:
+        """The text with each abbreviation the papers never use replaced by its long form ("perf" ->
+        "performance"), so the answer's checks look for words the papers could contain."""
+        vocab = self.retriever.vocab_dict
+
+        def long_form(m: re.Match) -> str:
+            word = m.group(0)
+            full = self.acronyms.get(word.lower())
+            if full and _may_abbreviate(word) and not any(t in vocab for t in self.tokenize(word)):
+                return full
+            return word
+
+        return re.sub(_ABBREVIATION, long_form, text)

@@ -95,3 +95,18 @@ def test_abbreviations_defined_in_the_papers_or_in_general_use_find_the_long_for
     scores = lex.scores("PCSO numbers kept at")
     assert int(scores.argmax()) == 2
     assert scores[3] == 0.0
+
+
+def test_words_people_shorten_when_typing_find_the_papers_words_and_count_in_the_checks():
+    from qa.lexical import LexicalIndex
+
+    lex = LexicalIndex.build([
+        "The Force performance report for the first quarter was presented by the government liaison.",
+        "Knife crime fell in the quarter.",
+        "The ED team saw 40 patients.",
+    ])
+    assert int(lex.scores("govt perf report").argmax()) == 0
+    # The checks look for the long form, which the papers could contain; "perf" alone never could.
+    assert {"perform", "govern"} <= set(lex.weights("govt perf report")) and "perf" not in lex.weights("perf")
+    assert "ed" in lex.weights("what did the ED team see")  # a word the papers use is kept as typed
+    assert lex.expansions("the ed said") == []  # "ed" in lower case is not taken for an abbreviation
