@@ -125,6 +125,22 @@ GLOSSARY = {
     "supt": "superintendent", "insp": "inspector", "sgt": "sergeant",
 }
 
+# Everyday words people type for the papers' formal ones ("kids" for "children", "jail" for "prison").
+# Added to the search at the abbreviations' lower weight, typed word first; never the other way round.
+EVERYDAY = {
+    "kid": "children young people", "kids": "children young people", "teens": "young people",
+    "teenager": "young person", "teenagers": "young people", "youngsters": "young people",
+    "cops": "police officers", "coppers": "police officers", "bobbies": "police officers",
+    "jail": "prison", "jails": "prison", "gang": "organised crime group", "gangs": "organised crime groups",
+    "cash": "funding money", "freebies": "gifts hospitality", "nightlife": "night-time economy",
+    "runaway": "missing", "runaways": "missing", "stabbings": "knife crime", "stabbing": "knife crime",
+    "drunk": "alcohol", "sacked": "dismissed", "fired": "dismissed", "hired": "recruited",
+    "elderly": "older people", "grooming": "child sexual exploitation", "cctv": "cameras",
+    "chair": "chairman", "chairs": "chairman", "chairwoman": "chairman", "chairperson": "chairman",
+    "cybercrime": "cyber crime online", "online": "cyber", "bosses": "senior officers",
+    "council tax": "precept",
+}
+
 _ABBREVIATION = re.compile(r"\b[A-Za-z]{1,8}\d?\b")
 
 
@@ -179,6 +195,9 @@ class LexicalIndex:
         for long_form, abbr in self._expansions.items():
             if long_form in lowered and not re.search(rf"\b{re.escape(abbr)}\b", lowered):
                 extra.append(abbr)
+        for typed, formal in EVERYDAY.items():
+            if re.search(rf"\b{re.escape(typed)}\b", lowered):
+                extra.append(formal)
         return extra
 
     @classmethod
@@ -242,7 +261,7 @@ class LexicalIndex:
 
         def long_form(m: re.Match) -> str:
             word = m.group(0)
-            full = self.acronyms.get(word.lower())
+            full = self.acronyms.get(word.lower()) or EVERYDAY.get(word.lower())
             if full and _may_abbreviate(word) and not any(t in vocab for t in self.tokenize(word)):
                 return full
             return word

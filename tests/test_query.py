@@ -110,3 +110,17 @@ def test_words_people_shorten_when_typing_find_the_papers_words_and_count_in_the
     assert {"perform", "govern"} <= set(lex.weights("govt perf report")) and "perf" not in lex.weights("perf")
     assert "ed" in lex.weights("what did the ED team see")  # a word the papers use is kept as typed
     assert lex.expansions("the ed said") == []  # "ed" in lower case is not taken for an abbreviation
+
+
+def test_everyday_words_find_the_papers_formal_ones():
+    from qa.lexical import LexicalIndex
+
+    lex = LexicalIndex.build([
+        "Three organised crime groups were disrupted by the operation.",
+        "The prison will hold 1,700 men.",
+        "Knife crime fell in the quarter.",
+    ])
+    assert int(lex.scores("how many gangs were broken up").argmax()) == 0
+    assert int(lex.scores("how big is the new jail").argmax()) == 1
+    assert "organised crime groups" in lex.expansions("gangs")
+    assert lex.expansions("prison") == []  # one way only: the papers' word is not turned into slang
