@@ -119,7 +119,7 @@ GLOSSARY = {
     "ytd": "year to date", "q1": "quarter 1", "q2": "quarter 2", "q3": "quarter 3", "q4": "quarter 4",
     # Words people shorten when they type.
     "govt": "government", "dept": "department", "perf": "performance", "stats": "statistics",
-    "info": "information", "cllr": "councillor", "cllrs": "councillors", "prof": "professor",
+    "info": "information", "cllr": "councillor", "ppl": "people", "cllrs": "councillors", "prof": "professor",
     "mgmt": "management", "approx": "approximately", "yrs": "years", "mins": "minutes", "hrs": "hours",
     "avg": "average", "cttee": "committee", "comms": "communications", "mtg": "meeting",
     "supt": "superintendent", "insp": "inspector", "sgt": "sergeant",
@@ -138,7 +138,7 @@ EVERYDAY = {
     "elderly": "older people", "grooming": "child sexual exploitation", "cctv": "cameras",
     "chair": "chairman", "chairs": "chairman", "chairwoman": "chairman", "chairperson": "chairman",
     "cybercrime": "cyber crime online", "online": "cyber", "bosses": "senior officers",
-    "council tax": "precept", "first quarter": "quarter 1 q1", "second quarter": "quarter 2 q2",
+    "yr": "year", "council tax": "precept", "first quarter": "quarter 1 q1", "second quarter": "quarter 2 q2",
     "third quarter": "quarter 3 q3", "fourth quarter": "quarter 4 q4", "quarter one": "quarter 1 q1",
     "quarter two": "quarter 2 q2", "quarter three": "quarter 3 q3", "quarter four": "quarter 4 q4",
 }
@@ -256,6 +256,22 @@ class LexicalIndex:
         return {t: self.idf.get(t, self.max_idf) for t in set(self.tokenize(self._spelled_out(text)))
                 if t not in self.question_words}
 
+    def unfamiliar(self, text: str) -> list[str]:
+        """The words of a question the papers never use (in any form the index knows), with their share of
+        the question's weight: ``[(word, share), ...]``, rarest first. "pizza" in "best pizza in leicester"."""
+        weights = self.weights(text)
+        total = sum(weights.values()) or 1.0
+        vocab = self.retriever.vocab_dict
+        unknown = sorted((t for t in weights if t not in vocab), key=lambda t: (-weights[t], t))
+        return [(self._typed_form(text, t), round(weights[t] / total, 4)) for t in unknown]
+
+    def _typed_form(self, text: str, stem: str) -> str:
+        """The word of ``text`` a stem came from, as typed ("pizza" for "pizza")."""
+        for word in re.findall(r"[\w’'-]+", text):
+            if stem in self.tokenize(word):
+                return word
+        return stem
+
     def _spelled_out(self, text: str) -> str:
         """The text with each abbreviation the papers never use replaced by its long form ("perf" ->
         "performance"), so the answer's checks look for words the papers could contain."""
@@ -263,8 +279,9 @@ class LexicalIndex:
 
         def long_form(m: re.Match) -> str:
             word = m.group(0)
-            full = self.acronyms.get(word.lower()) or EVERYDAY.get(word.lower())
-            if full and _may_abbreviate(word) and not any(t in vocab for t in self.tokenize(word)):
+            full = self.acronyms.get(word.lower()) if _may_abbreviate(word) else None
+            full = full or EVERYDAY.get(word.lower())
+            if full and not any(t in vocab for t in self.tokenize(word)):
                 return full
             return word
 

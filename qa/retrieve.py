@@ -64,6 +64,8 @@ class SearchResult:
     matches: list[Passage]  # the chunks that matched, unwidened: what the answer's checks are made on
     searched: str = ""  # the question as searched: typing slips corrected
     corrected: dict = field(default_factory=dict)  # {typed word: the papers' word}
+    closeness: float = 1.0  # the best cosine of the question with a top passage (closeness in meaning)
+    unfamiliar: tuple = ()  # the question's words the papers never use (after slips and abbreviations)
 
 
 _AGREEMENT = re.compile(r"\b(?:was|were)\s+(?:unanimously\s+)?(?:agreed|resolved|decided)\b|\bagreed\s+(?:that|to)\b", re.I)
@@ -218,13 +220,15 @@ class Retriever:
             scores = fusion.convex(dense, lexical, self.alpha, mask)
             if mode == "final":
                 scores = self._meeting_aware(scores, intent, mask)
-        confidence = self._confidence(searched, dense, lexical, scores, mask)
+        confidence, closeness = self._confidence(searched, dense, lexical, scores, mask)
         order = fusion.top_k(scores, max(k * 4, k + 10), mask)
         matches = self._dedupe(order, scores, k)
         widen = mode == "final" and self.settings.context_chars > 0
         passages = self._widened(order, scores, k) if widen else matches
         timings["total_ms"] = (time.perf_counter() - t0) * 1000
-        return SearchResult(passages, confidence, intent, timings, matches, searched, corrected)
+        return SearchResult(passages, confidence, intent, timings, matches, searched, corrected,
+                            closeness=closeness if mode != "lexical" else 1.0,
+                            unfamiliar=tuple(self.version.lexical.unfamiliar(searched)))
 
     def _dense_scores(self, qvec: np.ndarray) -> np.ndarray:
         n = len(self.citations)
@@ -266,13 +270,14 @@ class Retriever:
         return out
 
     def _confidence(self, question: str, dense: np.ndarray, lexical: np.ndarray, scores: np.ndarray,
-                    mask: np.ndarray) -> float:
+                    mask: np.ndarray) -> tuple[float, float]:
         """How well the best passages match: best cosine, and the share of the question's rarer words
         found together in one top passage. Both matter: a question about a figure the papers never give
-        shares its topic words with many passages but not its specific ones."""
+        shares its topic words with many passages but not its specific ones. Returned with the best cosine
+        itself (how close in meaning the closest passage is)."""
         top = fusion.top_k(scores, 5, mask)
         if not top:
-            return 0.0
+            return 0.0, 0.0
         weights = self.version.lexical.weights(question)
         coverage = 0.0
         if weights:
@@ -281,7 +286,7 @@ class Retriever:
                 toks = set(self.version.lexical.tokenize(self.version.passages[i].lexical_text))
                 coverage = max(coverage, sum(wt for w, wt in weights.items() if w in toks) / total)
         best_cos = float(np.max(dense[top])) if dense.any() else 0.0
-        return 0.5 * best_cos + 0.5 * coverage
+        return 0.5 * best_cos + 0.5 * coverage, best_cos
 
     def _dedupe(self, order: list[int], scores: np.ndarray, k: int) -> list[Passage]:
         """Keep the first of near-identical passages; list the others as 'also in'."""

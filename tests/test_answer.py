@@ -127,3 +127,28 @@ def test_an_event_still_to_take_place_does_not_say_how_it_turned_out(retriever):
     assert a.abstained and a.understood["abstained_because"] == "the papers say this was still to take place"
     asked_when = retriever.ask("when was the next HMICFRS inspection expected")  # asks about the plan itself
     assert not asked_when.abstained and "spring 2020" in asked_when.text
+
+
+def test_the_numbers_of_a_date_named_in_the_question_are_not_figures_it_asks_about(retriever):
+    # "july 19" chooses the July 2019 meeting; its "19" need not appear in the answer's agenda item.
+    a = retriever.ask("101 average answer time at the panel july 19")
+    assert not a.abstained, a.understood
+    assert a.understood["date_phrase"] == "july 19"
+
+
+@pytest.mark.parametrize("question, because", [
+    ("best pizza in leicester", 'never use "pizza"'),
+    ("who designed the cathedral", "no passage is close in meaning"),
+    ("recycling centre opening times melton", "never use"),
+])
+def test_questions_the_papers_do_not_cover_are_abstained_on_and_say_why(retriever, question, because):
+    a = retriever.ask(question)
+    assert a.abstained and because in a.understood["abstained_because"]
+    assert a.passages  # the nearest passages are still listed
+
+
+def test_a_paraphrase_the_papers_answer_is_not_taken_for_a_question_they_do_not_cover(retriever):
+    # Few of its words are the papers' words, but the passage is close in meaning.
+    a = retriever.ask("How many times did officers frisk people on suspicion of carrying illegal substances in 2018/19?")
+    assert "close in meaning" not in (a.understood.get("abstained_because") or "")
+    assert a.understood.get("abstained_because") is None
