@@ -194,10 +194,12 @@ def eval_cmd(path, index_dir, k, compare, slips, as_json):
     if not compare:
         s = results[0]
         click.echo(f"questions: {s.answerable} answerable, {s.unanswerable} unanswerable")
-        click.echo(f"recall@1 {s.recall[1]:.3f}  recall@5 {s.recall[5]:.3f}  recall@10 {s.recall[10]:.3f}  "
-                   f"MRR@10 {s.mrr10:.3f}")
-        if s.abstain_unanswerable is not None:
-            click.echo(f"abstained on {s.abstain_unanswerable:.0%} of unanswerable, {s.abstain_answerable:.0%} of answerable")
+        if s.answerable:
+            click.echo(f"recall@1 {s.recall[1]:.3f}  recall@5 {s.recall[5]:.3f}  recall@10 {s.recall[10]:.3f}  "
+                       f"MRR@10 {s.mrr10:.3f}")
+        rates = [f"{rate:.0%} of {name}" for rate, name in ((s.abstain_unanswerable, "unanswerable"),
+                                                            (s.abstain_answerable, "answerable")) if rate is not None]
+        click.echo("abstained on " + ", ".join(rates))
         click.echo(f"median latency {s.median_ms:.1f} ms")
         return
     click.echo(table([HEADER] + [r.row() for r in results]))

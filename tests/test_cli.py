@@ -71,6 +71,16 @@ def test_eval_prints_recall_and_mrr(index_dir):
     assert "recall@1" in r.stdout and "recall@10" in r.stdout and "MRR@10" in r.stdout
 
 
+def test_eval_of_only_unanswerable_questions_prints_the_abstention_rate(index_dir, tmp_path):
+    f = tmp_path / "none.jsonl"
+    f.write_text("\n".join(json.dumps({"question": q, "answers": []})
+                           for q in ["best pizza in leicester", "who designed the cathedral"]))
+    r = run("eval", f, "--index", index_dir)
+    assert r.exit_code == 0, r.output
+    assert "Traceback" not in r.output and "recall@1" not in r.stdout
+    assert "abstained on 100% of unanswerable" in r.stdout
+
+
 def test_eval_compare_prints_every_ranking(index_dir, tmp_path):
     rows = [json.loads(line) for line in DEV.read_text().splitlines()[:6]] if DEV.exists() else []
     if not rows:
