@@ -331,7 +331,7 @@ def not_covered(result) -> str | None:
 def after_the_papers(question: str, intent, last_meeting: str | None) -> str | None:
     """A question about a period after the last meeting in the papers asks what they cannot record
     ("who won the May 2021 election", papers ending in 2020), unless it asks what was planned."""
-    if not last_meeting or not intent.since or intent.since == "latest" or intent.since <= last_meeting:
+    if not last_meeting or not intent.since or intent.since in ("latest", "previous") or intent.since <= last_meeting:
         return None
     if _LOOKS_AHEAD.search(question):
         return None

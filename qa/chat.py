@@ -459,8 +459,8 @@ def understood_note(answer: Answer) -> str | None:
         parts.append(u["committee"])
     if u.get("date_phrase"):
         since, until = u.get("since"), u.get("until")
-        if since == "latest":
-            parts.append("latest meeting")
+        if since in ("latest", "previous"):
+            parts.append("latest meeting" if since == "latest" else "meeting before the latest")
         elif since and since == until:
             parts.append(uk_date(since))
         elif since and until:

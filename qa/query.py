@@ -32,6 +32,15 @@ _BARE_YEAR = re.compile(r"(?<![\w/-])(?P<y>(?:19|20)\d\d)\b(?![/-]\d)")
 _LAST_YEAR = re.compile(r"\blast\s+year\b", re.I)
 _THIS_YEAR = re.compile(r"\bthis\s+year\b", re.I)
 _LATEST = re.compile(r"\b(?:most\s+recent|latest|last)\s+(?:meeting|minutes|panel|board)\b", re.I)
+# "the meeting before last", "the previous panel meeting", "the last but one": the meeting before the latest.
+_BEFORE_LATEST = re.compile(r"\b(?:(?:meeting|panel|board|one)\s+before\s+(?:last|the\s+(?:latest|last|most\s+recent)"
+                            r"(?:\s+(?:one|meeting))?)|(?:previous|penultimate|last\s+but\s+one|second\s+(?:most\s+recent|latest|last))"
+                            r"\s+(?:meeting|minutes|panel|board))\b", re.I)
+# "2 months ago", "two months before the latest meeting": that month, counted back from the latest meeting.
+_MONTHS_BACK = re.compile(r"\b(?P<n>\d{1,2}|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|a)\s+"
+                          r"months?\s+(?:ago|earlier|before\s+(?:the\s+)?(?:latest|last|most\s+recent)\b)", re.I)
+_NUMBERS = {w: i for i, w in enumerate("a two three four five six seven eight nine ten eleven twelve".split(), 1)}
+_NUMBERS["one"] = 1
 # Asking what was decided; not "the tool used to decide whether ...", where the word is a verb of the topic.
 _DECISION = re.compile(r"(?<!\bto\s)\b(?:resolv\w*|resolution\w*|decid\w*|decision\w*|agree\w*|approv\w*|vote\w*|"
                        r"elected|appoint\w*)\b(?!\s+(?:whether|if|how|which)\b)", re.I)
@@ -152,6 +161,16 @@ def _month_or_season(question: str, meeting_dates: list[str], latest: str | None
     return None
 
 
+def _committee_called(phrase: str, committee, committee_phrase, committees: list[str]):
+    """"the most recent panel meeting": the one committee called a panel, unless the question named one."""
+    if committee is None:
+        word = re.search(r"(panel|board)\b", phrase, re.I)
+        hits = [c for c in committees if word and c.lower().endswith(word.group(1).lower())]
+        if len(hits) == 1:
+            return hits[0], phrase
+    return committee, committee_phrase
+
+
 def understand(question: str, committees: list[str], meeting_dates: list[str]) -> QueryIntent:
     """Read dates, bodies and decision intent out of a question. ``meeting_dates`` are ISO dates in the corpus."""
     latest = max(meeting_dates) if meeting_dates else None
@@ -171,6 +190,10 @@ def understand(question: str, committees: list[str], meeting_dates: list[str]) -
         since, until, phrase = f"{m['y']}-01-01", f"{m['y']}-12-31", m.group(0)
     elif (m := _BARE_YEAR.search(question)):
         since, until, phrase = f"{m['y']}-01-01", f"{m['y']}-12-31", m.group(0)
+    elif latest and (m := _MONTHS_BACK.search(question)):
+        n = int(m["n"]) if m["n"].isdigit() else _NUMBERS[m["n"].lower()]
+        y, mo = divmod(int(latest[:4]) * 12 + int(latest[5:7]) - 1 - n, 12)
+        since, until, phrase = (*_month_window(y, mo + 1), m.group(0))
     elif latest and (m := _LAST_YEAR.search(question)):
         y = int(latest[:4]) - 1
         since, until, phrase = f"{y}-01-01", f"{y}-12-31", m.group(0)
@@ -179,12 +202,13 @@ def understand(question: str, committees: list[str], meeting_dates: list[str]) -
         since, until, phrase = f"{y}-01-01", f"{y}-12-31", m.group(0)
 
     committee, committee_phrase = match_committee(question, committees)
+    if since is None and meeting_dates and (m := _BEFORE_LATEST.search(question)):
+        # Resolved by the retriever to the meeting before the latest of the committee named (or of any).
+        committee, committee_phrase = _committee_called(m.group(0), committee, committee_phrase, committees)
+        since = until = "previous"
+        phrase = m.group(0)
     if since is None and meeting_dates and (m := _LATEST.search(question)):
-        if committee is None:  # "the most recent panel meeting": the one committee called a panel
-            word = re.search(r"(panel|board)\b", m.group(0), re.I)
-            hits = [c for c in committees if word and c.lower().endswith(word.group(1).lower())]
-            if len(hits) == 1:
-                committee, committee_phrase = hits[0], m.group(0)
+        committee, committee_phrase = _committee_called(m.group(0), committee, committee_phrase, committees)
         # Resolved by the retriever to the latest meeting of the committee named (or of any).
         since = until = "latest"
         phrase = m.group(0)

@@ -96,13 +96,14 @@ class Retriever:
         self._committee_arr = np.array([(c.committee or "").lower() for c in self.citations], dtype=str)
         self._date_arr = np.array([c.meeting_date or "" for c in self.citations], dtype="<U10")
         self._section_arr = np.array([c.section for c in self.citations], dtype=str)
-        # The latest meeting overall ("") and per committee, for "the most recent meeting".
-        self._latest_meeting: dict[str, str] = {}
+        # The meeting dates overall ("") and per committee, in order, for "the most recent meeting" and
+        # "the meeting before last".
+        meetings: dict[str, set] = {}
         for c in self.citations:
             if c.meeting_date:
                 for key in ("", (c.committee or "").lower()):
-                    if c.meeting_date > self._latest_meeting.get(key, ""):
-                        self._latest_meeting[key] = c.meeting_date
+                    meetings.setdefault(key, set()).add(c.meeting_date)
+        self._meetings_of = {key: sorted(days) for key, days in meetings.items()}
         self._records_agreement = np.array([bool(_AGREEMENT.search(t)) for t in self.texts], dtype=bool)
         self._source_arr = np.array([c.source for c in self.citations], dtype=object)
         items: dict[tuple, int] = {}
@@ -193,9 +194,12 @@ class Retriever:
         mask = self._mask(filters)
         searched, corrected = self.version.lexical.speller.correct(question)
         intent = understand(searched, self.committees, self.meeting_dates)
-        if intent.since == "latest":  # "the most recent meeting" (of the committee named, if one is)
-            latest = self._latest_meeting.get(intent.committee.lower() if intent.committee else "")
-            intent = replace(intent, since=latest, until=latest) if latest else replace(intent, since=None, until=None)
+        if intent.since in ("latest", "previous"):
+            # "the most recent meeting", "the meeting before last" (of the committee named, if one is)
+            held = self._meetings_of.get(intent.committee.lower() if intent.committee else "", [])
+            back = 1 if intent.since == "latest" else 2
+            day = held[-back] if len(held) >= back else None
+            intent = replace(intent, since=day, until=day) if day else replace(intent, since=None, until=None)
         n = len(self.citations)
         if n == 0 or not mask.any():
             return SearchResult([], 0.0, intent, {"total_ms": 0.0}, [], searched, corrected)

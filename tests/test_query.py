@@ -24,6 +24,10 @@ MEETINGS = ["2019-06-03", "2019-07-22", "2019-09-24", "2020-06-15", "2020-07-28"
     ("the most recent meeting", "latest", "latest"),
     ("knife crime 2019", "2019-01-01", "2019-12-31"),  # a year typed on its own
     ("drug offences first quarter 2019 report", "2019-01-01", "2019-12-31"),
+    ("what happened three months ago", "2020-06-01", "2020-06-30"),  # counted back from the latest meeting
+    ("the meeting 2 months before the latest one", "2020-07-01", "2020-07-31"),
+    ("the meeting before last", "previous", "previous"),
+    ("at the previous meeting", "previous", "previous"),
 ])
 def test_typed_dates(question, since, until):
     intent = understand(question, [], MEETINGS)
@@ -48,6 +52,15 @@ COMMITTEES = ["Leicester, Leicestershire and Rutland Police and Crime Panel",
 def test_the_latest_panel_or_board_meeting_is_of_the_committee_so_called(question, committee):
     intent = understand(question, COMMITTEES, MEETINGS)
     assert intent.since == "latest" and intent.committee == committee
+
+
+def test_the_panel_meeting_before_last_is_resolved_against_that_committees_meetings(retriever):
+    # Panel meetings: ... 15 June 2020, 28 July 2020; the Board met last, on 25 September 2020.
+    a = retriever.ask("what did the panel meeting before last say about recruitment")
+    assert a.understood["since"] == a.understood["until"] == "2020-06-15"
+    assert a.passages[0].citation.meeting_date == "2020-06-15"
+    b = retriever.ask("what was discussed at the meeting before last")
+    assert b.understood["since"] == "2020-07-28"
 
 
 @pytest.mark.parametrize("question, wants", [
