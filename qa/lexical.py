@@ -143,6 +143,7 @@ EVERYDAY = {
     "quarter two": "quarter 2 q2", "quarter three": "quarter 3 q3", "quarter four": "quarter 4 q4",
 }
 
+_EVERYDAY_WORDS = re.compile(r"\b(?:" + "|".join(sorted(map(re.escape, EVERYDAY), key=len, reverse=True)) + r")\b")
 _ABBREVIATION = re.compile(r"\b[A-Za-z]{1,8}\d?\b")
 
 
@@ -175,6 +176,9 @@ class LexicalIndex:
         self._expansions = {v: k for k, v in self.acronyms.items()}
         self.words = words or {}  # every word of the indexed text, with its count (for the speller)
         self.speller = Speller(self.words, known=self._knows)
+        # The same question is weighed and expanded several times while it is answered.
+        self._weights_of = lru_cache(maxsize=1024)(self._weights_uncached)
+        self._expansions_of = lru_cache(maxsize=1024)(self._expansions_uncached)
 
     def _knows(self, word: str) -> bool:
         """Whether the index knows a word in another form: its stem, or as an abbreviation."""
@@ -188,6 +192,9 @@ class LexicalIndex:
 
     def expansions(self, query: str) -> list[str]:
         """The long form of each abbreviation in the query ("VRN"), and the short form of each long one."""
+        return list(self._expansions_of(query))
+
+    def _expansions_uncached(self, query: str) -> tuple[str, ...]:
         extra = []
         lowered = query.lower()
         for word in re.findall(_ABBREVIATION, query):
@@ -197,10 +204,8 @@ class LexicalIndex:
         for long_form, abbr in self._expansions.items():
             if long_form in lowered and not re.search(rf"\b{re.escape(abbr)}\b", lowered):
                 extra.append(abbr)
-        for typed, formal in EVERYDAY.items():
-            if re.search(rf"\b{re.escape(typed)}\b", lowered):
-                extra.append(formal)
-        return extra
+        extra.extend(EVERYDAY[m.group(0)] for m in _EVERYDAY_WORDS.finditer(lowered))
+        return tuple(extra)
 
     @classmethod
     def build(cls, texts: list[str]) -> "LexicalIndex":
@@ -252,9 +257,12 @@ class LexicalIndex:
     def weights(self, text: str) -> dict[str, float]:
         """The words of a question, each weighted by its rarity in the corpus (unknown words count as rarest).
         Words that frame a question ("how much did they get") say what is asked, not what about, so they
-        carry no weight."""
-        return {t: self.idf.get(t, self.max_idf) for t in set(self.tokenize(self._spelled_out(text)))
-                if t not in self.question_words}
+        carry no weight. An abbreviation the papers never use is weighed as its long form."""
+        return dict(self._weights_of(text))
+
+    def _weights_uncached(self, text: str) -> tuple[tuple[str, float], ...]:
+        return tuple((t, self.idf.get(t, self.max_idf)) for t in sorted(set(self.tokenize(self._spelled_out(text))))
+                     if t not in self.question_words)
 
     def unfamiliar(self, text: str) -> list[str]:
         """The words of a question the papers never use (in any form the index knows), with their share of
