@@ -137,7 +137,7 @@ EVERYDAY = {
     "drunk": "alcohol", "sacked": "dismissed", "fired": "dismissed", "hired": "recruited",
     "elderly": "older people", "grooming": "child sexual exploitation", "cctv": "cameras",
     "chair": "chairman", "chairs": "chairman", "chairwoman": "chairman", "chairperson": "chairman",
-    "cybercrime": "cyber crime online", "online": "cyber", "bosses": "senior officers",
+    "cybercrime": "cyber crime online", "online": "cyber cybercrime", "bosses": "senior officers",
     "yr": "year", "council tax": "precept", "first quarter": "quarter 1 q1", "second quarter": "quarter 2 q2",
     "third quarter": "quarter 3 q3", "fourth quarter": "quarter 4 q4", "quarter one": "quarter 1 q1",
     "quarter two": "quarter 2 q2", "quarter three": "quarter 3 q3", "quarter four": "quarter 4 q4",
