@@ -200,6 +200,9 @@ def candidates(question: str, passages: list[Passage], lexical, wants_decision: 
     return out
 
 
+LIST_ITEMS = 6  # of a list introduced by the best sentence ("on the following dates:"), at most
+
+
 def extract_answer(question: str, passages: list[Passage], lexical, wants_decision: bool,
                    max_sentences: int = 2, from_top: int = 3,
                    scored: list[Candidate] | None = None) -> tuple[str | None, tuple[AnswerSentence, ...]]:
@@ -218,7 +221,12 @@ def extract_answer(question: str, passages: list[Passage], lexical, wants_decisi
         return None, ()
     best = scored[0]
     chosen = [best]
-    if _REFERS_BACK.match(best.text):
+    if best.text.rstrip().endswith(":"):
+        # "... scheduled to take place on the following dates:" — the answer is the list that follows.
+        spans = sentences(best.passage.text)
+        at = spans.index((best.start, best.end))
+        chosen += [Candidate(best.score, best.passage, s, e) for s, e in spans[at + 1:at + 1 + LIST_ITEMS]]
+    elif _REFERS_BACK.match(best.text):
         # "Aside from this one-off grant ..." needs the sentence that says which grant.
         spans = sentences(best.passage.text)
         at = spans.index((best.start, best.end))
@@ -288,7 +296,8 @@ def unsupported(question: str, passages, scored: list[Candidate], lexical, item_
 
 # Words of a question about what was planned or expected, which papers can answer before the event.
 _LOOKS_AHEAD = re.compile(r"\b(?:next|upcoming|future|plan\w*|schedul\w*|expect\w*|will|due|postpon\w*|until|"
-                          r"deadline|forecast\w*|budget\w*|propos\w*|intend\w*|going\s+to)\b", re.I)
+                          r"deadline|forecast\w*|budget\w*|propos\w*|intend\w*|going\s+to|dates|"
+                          r"when\s+(?:is|are)|meet(?:ing)?s?\s+in)\b", re.I)
 
 
 # A sentence reporting that an event was still to come.

@@ -101,6 +101,8 @@ def test_a_question_about_after_the_last_meeting_is_abstained_on_unless_it_asks_
     may_2021 = QueryIntent(since="2021-05-01", until="2021-05-31")
     assert after_the_papers("who won in may 2021", may_2021, "2020-09-25")
     assert after_the_papers("when is the board scheduled to meet in may 2021", may_2021, "2020-09-25") is None
+    assert after_the_papers("board meeting dates 2021", may_2021, "2020-09-25") is None  # the papers list them
+    assert after_the_papers("when is the board meeting in may 2021", may_2021, "2020-09-25") is None
     assert after_the_papers("who won in may 2020", QueryIntent(since="2020-05-01", until="2020-05-31"),
                             "2020-09-25") is None
 
@@ -152,3 +154,12 @@ def test_a_paraphrase_the_papers_answer_is_not_taken_for_a_question_they_do_not_
     a = retriever.ask("How many times did officers frisk people on suspicion of carrying illegal substances in 2018/19?")
     assert "close in meaning" not in (a.understood.get("abstained_because") or "")
     assert a.understood.get("abstained_because") is None
+
+
+def test_a_sentence_introducing_a_list_is_answered_with_the_list(retriever):
+    # "Future meetings of the Board are scheduled to take place on the following dates:" then one date a line.
+    a = retriever.ask("board meeting dates 2021")
+    assert not a.abstained, a.understood  # the papers list dates after their last meeting: plans, not events
+    assert "19 March 2021" in a.text and "18 June 2021" in a.text
+    for s in a.sentences:
+        assert s.text in a.passages[s.passage_rank - 1].text
