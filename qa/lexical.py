@@ -264,7 +264,7 @@ class LexicalIndex:
         return tuple((t, self.idf.get(t, self.max_idf)) for t in sorted(set(self.tokenize(self._spelled_out(text))))
                      if t not in self.question_words)
 
-    def unfamiliar(self, text: str) -> list[str]:
+    def unfamiliar(self, text: str) -> list[tuple[str, float]]:
         """The words of a question the papers never use (in any form the index knows), with their share of
         the question's weight: ``[(word, share), ...]``, rarest first. "pizza" in "best pizza in leicester"."""
         weights = self.weights(text)
