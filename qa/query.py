@@ -43,7 +43,7 @@ _NUMBERS = {w: i for i, w in enumerate("a two three four five six seven eight ni
 _NUMBERS["one"] = 1
 # Asking what was decided; not "the tool used to decide whether ...", where the word is a verb of the topic.
 _DECISION = re.compile(r"(?<!\bto\s)\b(?:resolv\w*|resolution\w*|decid\w*|decision\w*|agree\w*|approv\w*|vote\w*|"
-                       r"elected|appoint\w*)\b(?!\s+(?:whether|if|how|which)\b)", re.I)
+                       r"elected|appoint\w*|request\w*|(?:panel|board|committee)\s+ask\w*)\b(?!\s+(?:whether|if|how|which)\b)", re.I)
 _FILLER_ACRONYMS = {"PCP": "police and crime panel"}
 
 

@@ -69,6 +69,9 @@ def test_the_panel_meeting_before_last_is_resolved_against_that_committees_meeti
     ("who was appointed to the ethics committee", True),
     ("which tool do agencies use to decide whether a case goes to MARAC", False),  # "decide" is the topic's verb
     ("how do they decide which cases are high risk", False),
+    ("what did the panel ask councillors to think about", True),  # a request is made by resolution
+    ("what was requested of the force", True),
+    ("what did a member ask about burglary", False),  # a member's question is discussion, not a decision
 ])
 def test_a_question_about_a_decision_is_told_from_one_using_the_verb(question, wants):
     assert understand(question, [], MEETINGS).wants_decision is wants
