@@ -300,18 +300,24 @@ _LOOKS_AHEAD = re.compile(r"\b(?:next|upcoming|future|plan\w*|schedul\w*|expect\
                           r"when\s+(?:is|are)|meet(?:ing)?s?\s+in)\b", re.I)
 
 
-# A sentence reporting that an event was still to come.
+# A sentence reporting that an event was still to come, or a decision still to be made.
 _STILL_TO_COME = re.compile(r"\b(?:(?:was|were|is|are)\s+(?:expected|due|scheduled|planned)\s+to\s+(?:take\s+place|happen|"
                             r"be\s+(?:held|published|carried\s+out))|will\s+take\s+place)\b", re.I)
+_STILL_TO_DECIDE = re.compile(r"\b(?:would\s+(?:shortly\s+|soon\s+)?be\s+(?:making\s+a\s+decision|deciding|considering)|"
+                              r"(?:was|were|had)\s+(?:still\s+)?yet\s+to\s+(?:be\s+)?(?:decide|agree|approve|confirm)\w*|"
+                              r"awaiting\s+(?:a\s+|the\s+)?decision)\b", re.I)
 
 
 def still_to_come(question: str, scored: list[Candidate]) -> str | None:
-    """A question about how something turned out ("what grades did the inspection give"), answered by a
-    sentence saying it was still to take place, is not answered by it."""
+    """A question about how something turned out ("what grades did the inspection give", "did they go ahead
+    with ..."), answered by a sentence saying it was still to take place or still to be decided, is not
+    answered by it."""
     if not scored or _LOOKS_AHEAD.search(question) or not re.search(r"\b(?:did|was|were|had)\b", question, re.I):
         return None
     if _STILL_TO_COME.search(scored[0].text):
         return "the papers say this was still to take place"
+    if _STILL_TO_DECIDE.search(scored[0].text):
+        return "the papers say this was still to be decided"
     return None
 
 

@@ -131,6 +131,15 @@ def test_an_event_still_to_take_place_does_not_say_how_it_turned_out(retriever):
     assert not asked_when.abstained and "spring 2020" in asked_when.text
 
 
+def test_a_decision_still_to_be_made_does_not_say_what_was_decided(retriever):
+    # The ethics report: Chief Officers "would shortly be making a decision as to whether to introduce the
+    # 'name and shame' dimension" into the drink-drive campaign.
+    a = retriever.ask("did chief officers go ahead with naming and shaming drink drivers in the summer campaign")
+    assert a.abstained and a.understood["abstained_because"] == "the papers say this was still to be decided"
+    asked_plan = retriever.ask("what were chief officers going to decide about the drink drive campaign")
+    assert not asked_plan.abstained and "name and shame" in asked_plan.text
+
+
 def test_the_numbers_of_a_date_named_in_the_question_are_not_figures_it_asks_about(retriever):
     # "july 19" chooses the July 2019 meeting; its "19" need not appear in the answer's agenda item.
     a = retriever.ask("101 average answer time at the panel july 19")
