@@ -141,6 +141,23 @@ EVERYDAY = {
     "yr": "year", "council tax": "precept", "first quarter": "quarter 1 q1", "second quarter": "quarter 2 q2",
     "third quarter": "quarter 3 q3", "fourth quarter": "quarter 4 q4", "quarter one": "quarter 1 q1",
     "quarter two": "quarter 2 q2", "quarter three": "quarter 3 q3", "quarter four": "quarter 4 q4",
+    # How people talk about policing, and the words committee papers use for the same things.
+    "abused at home": "domestic abuse", "abuse at home": "domestic abuse", "home abuse": "domestic abuse",
+    "wife beating": "domestic abuse", "domestic violence": "domestic abuse", "grumbles": "complaints",
+    "moans": "complaints", "cell": "custody", "cells": "custody", "cell block": "custody suite",
+    "lock up": "custody", "lock-up": "custody", "locked up": "custody detained", "nuisance": "anti-social behaviour asb",
+    "rowdy": "anti-social behaviour", "break-ins": "burglary", "break ins": "burglary", "burglaries": "burglary",
+    "muggings": "robbery", "mugging": "robbery", "mugged": "robbery", "murders": "homicide", "killings": "homicide",
+    "knives": "knife", "scams": "fraud", "scam": "fraud", "scammers": "fraud", "fraudsters": "fraud",
+    "vandalism": "criminal damage", "graffiti": "criminal damage", "bodycams": "body worn video",
+    "body cams": "body worn video", "body cameras": "body worn video", "watchdog": "hmicfrs inspectorate",
+    "inspectors": "hmicfrs inspectorate", "coronavirus": "covid", "pandemic": "covid", "hung up": "abandoned abandonment",
+    "hang up": "abandoned abandonment", "gave up": "abandoned abandonment", "on hold": "abandoned answered",
+    "handouts": "grants", "specials": "special constables", "inmates": "prison offenders",
+    "prisoners": "prison offenders", "dealers": "drug supply", "drug dealing": "drug supply",
+    "sex crimes": "sexual offences", "road deaths": "killed seriously injured", "crashes": "collisions",
+    "more police": "officer uplift recruitment", "extra officers": "uplift recruitment", "wages": "pay",
+    "salaries": "pay", "salary": "pay",
 }
 
 _EVERYDAY_WORDS = re.compile(r"\b(?:" + "|".join(sorted(map(re.escape, EVERYDAY), key=len, reverse=True)) + r")\b")
