@@ -41,7 +41,9 @@ _MONTHS_BACK = re.compile(r"\b(?P<n>\d{1,2}|one|two|three|four|five|six|seven|ei
                           r"months?\s+(?:ago|earlier|before\s+(?:the\s+)?(?:latest|last|most\s+recent)\b)", re.I)
 _NUMBERS = {w: i for i, w in enumerate("a two three four five six seven eight nine ten eleven twelve".split(), 1)}
 _NUMBERS["one"] = 1
-# Asking what was decided; not "the tool used to decide whether ...", where the word is a verb of the topic.
+# Asking what was decided or what the panel asked for (requests are made by resolution: "That elected Panel
+# members be requested to ..."); not "the tool used to decide whether ...", where the word is a verb of the
+# topic, nor "what did a member ask", which is discussion.
 _DECISION = re.compile(r"(?<!\bto\s)\b(?:resolv\w*|resolution\w*|decid\w*|decision\w*|agree\w*|approv\w*|vote\w*|"
                        r"elected|appoint\w*|request\w*|(?:panel|board|committee)\s+ask\w*)\b(?!\s+(?:whether|if|how|which)\b)", re.I)
 _FILLER_ACRONYMS = {"PCP": "police and crime panel"}
