@@ -19,6 +19,12 @@ def test_list_items_and_blank_lines_end_sentences():
     assert spans_text(text) == ["Points noted:", "(i) The first point was made", "(ii) The second point was made"]
 
 
+def test_the_tags_of_converted_tables_are_between_sentences_not_in_them():
+    text = "<p>The abandonment rate was 6.8%.</p> <p>The average time to answer a 999 call was 1.3 seconds.</p>"
+    assert spans_text(text) == ["The abandonment rate was 6.8%.",
+                                "The average time to answer a 999 call was 1.3 seconds."]
+
+
 def test_answer_includes_the_sentence_a_reference_points_back_to(retriever):
     a = retriever.ask("What was the one-off Home Office grant for People Zones to be used for?")
     assert "asset mapping and developing the operating model" in a.text
