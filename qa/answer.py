@@ -23,11 +23,11 @@ NOT_FOUND = not_found()
 
 # Sentence ends, list items and blank lines all end a sentence; keep offsets. HTML tags left in converted
 # tables ("... fourth quarter.</p> <p>The average ...") sit between two sentences, in neither.
-_BOUNDARY = re.compile(r"(?<=[.!?;:])(?:[\"'’”)]|</?[a-z]+\b[^<>]*>)*\s+(?:<[a-z]+\b[^<>]*>\s*)*(?=[\"'‘“(]?[A-Z0-9(•·-])|\n\s*\n|\n(?=\s*(?:[-•·*]|\(?[a-z0-9]{1,4}\)|[ivx]+\.))")
-
-
-_LEADING_TAG = re.compile(r"</?[a-z]+\b[^<>]*>")
-_TRAILING_TAG = re.compile(r"</?[a-z]+\b[^<>]*>$")
+_TAG = r"</?[a-z]+\b[^<>]*>"
+_BOUNDARY = re.compile(rf"(?<=[.!?;:])(?:[\"'’”)]|{_TAG})*\s+(?:{_TAG}\s*)*(?=[\"'‘“(]?[A-Z0-9(•·-])|\n\s*\n|\n(?=\s*(?:[-•·*]|\(?[a-z0-9]{{1,4}}\)|[ivx]+\.))")
+# Whitespace and tags at either end of a sentence are not part of it.
+_LEADING_EDGE = re.compile(rf"(?:\s|{_TAG})*")
+_TRAILING_EDGE = re.compile(rf"(?:\s|{_TAG})+\Z")
 _ABBREVIATION = re.compile(r"(?:\b(?:Mr|Mrs|Ms|Dr|Cllr|Prof|St|No|Nos|Cl|Sgt|Insp|Supt|Det|Rev|Hon|Co|Ltd|e\.g|i\.e|etc|cf|approx|para|Apt|vs)\.|\b[A-Z]\.)$")
 
 
@@ -53,18 +53,9 @@ def _sentence_spans(text: str) -> tuple[tuple[int, int], ...]:
     spans.append((pos, len(text)))
     out = []
     for s, e in spans:
-        while True:  # trim whitespace and the tags of converted tables at either end
-            while s < e and text[s].isspace():
-                s += 1
-            while e > s and text[e - 1].isspace():
-                e -= 1
-            lead, tail = _LEADING_TAG.match(text, s, e), _TRAILING_TAG.search(text, s, e)
-            if lead:
-                s = lead.end()
-            elif tail:
-                e = tail.start()
-            else:
-                break
+        s = _LEADING_EDGE.match(text, s, e).end()
+        tail = _TRAILING_EDGE.search(text, s, e)
+        e = tail.start() if tail else e
         if e - s >= 12 and re.search(r"[A-Za-z]{3}", text[s:e]):
             out.append((s, e))
     return tuple(out)
