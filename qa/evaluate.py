@@ -17,8 +17,13 @@ from .records import Passage
 from .retrieve import Retriever
 
 
+_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"))
+_QUOTES = str.maketrans({"‘": "'", "’": "'", "“": '"', "”": '"', "–": "-", "—": "-"})
+
+
 def fold(text: str) -> str:
-    return " ".join(text.lower().split())
+    """Case, whitespace, zero-width characters, curly quotes and dashes folded: how answers are compared."""
+    return " ".join(text.translate(_INVISIBLE).translate(_QUOTES).lower().split())
 
 
 def load_questions(path: Path) -> list[dict]:
