@@ -107,6 +107,10 @@ DOCS: list[Doc] = [
     Doc("Govan-Community__govan-website/_posts/2024-03-23-general-meeting-march-2024.md", [
         M("2024-03-04", '**GENERAL MEETING MONDAY 4 MARCH 2O24** (title: "General Meeting 4th Match 2024")', r(1, 8),
           body="Govan Community Council", items_subset=True),
+        # From "4.  SPEAKERS" the numbering starts again (4, 2. MATTERS ARISING FROM DECEMBER MINUTES, 3, ...,
+        # 8. NEXT MEETING MONDAY 4 MARCH): the minutes of the previous meeting, whose date the post never states.
+        M(None, "4.  SPEAKERS / 2.  MATTERS ARISING FROM DECEMBER MINUTES / ... / 8.  NEXT MEETING MONDAY 4 MARCH", r(4, 8),
+          body="Govan Community Council", items_subset=True),
     ]),
     Doc("Govan-Community__govan-website/_posts/2025-10-06-agm-and-general-meeting-october-2025.md", [
         M("2025-10-06", "**MINUTES OF ANNUAL GENERAL MEETING** / **MONDAY 6 OCTOBER 2025**", r(1, 12),
