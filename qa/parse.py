@@ -23,7 +23,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from .dates import find_dates, find_day_months, first_date
+from .dates import find_dates, find_day_months, first_date, month_number
 from .records import AgendaItem, Meeting, ParsedDocument, Section
 
 # Bump when parsing or chunking changes what a document yields: an index built by another version is
@@ -36,7 +36,8 @@ _WEEKDAY = r"(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day"
 _PAGE_HEADER = re.compile(rf"^(?P<committee>.{{3,200}}?)\s+[-–]\s+{_WEEKDAY},?\s+(?P<rest>.*)$", re.I)
 _MINUTES_HEADER = re.compile(r"^(?:the\s+)?minutes\s+of\s+(?:a|the|an)\s+(?:[\w-]+\s+){0,3}?meeting\s+of\b", re.I)
 _AGENDA_MEETING = re.compile(
-    r"^(?:meeting|committee|body|title\s+of\s+meeting|meeting\s+(?:name|title)|name\s+of\s+meeting)\s*[:\t]\s*(?P<c>.+)$", re.I)
+    r"^(?:(?:meeting|committee|body)\s*[:\t]|(?:title\s+of\s+meeting|meeting\s+(?:name|title)|name\s+of\s+meeting)\s*[:\t ])"
+    r"\s*(?P<c>.+)$", re.I)
 _MEETING_OF = re.compile(
     r"^(?:(?:notice|summons)\s+of\s+)?(?:an?\s+)?(?:(?:annual|ordinary|extraordinary|special)\s+)?meeting\s+of\s+(?:the\s+)?"
     r"(?P<c>.+?)(?:\s+(?:will\s+be|is\s+to\s+be)\s+held\b.*)?$",
@@ -44,7 +45,7 @@ _MEETING_OF = re.compile(
 )
 _DATE_LINE = re.compile(r"^(?:date(?:\s*(?:/|and|&)\s*time)?|date\s+of\s+meeting|held)\s*[:\t]?\s*(?P<d>.+)$", re.I)
 _REPORT_OF = re.compile(r"^(?:report\s+(?:of|by|from)|author|lead\s+officer|report\s+author)s?\b\s*[:\t ]", re.I)
-_SUBJECT = re.compile(r"^(?:subject|title(?:\s+of\s+report)?|report\s+title)\s*[:\t ]\s*(?P<s>\S.{2,200})$", re.I)
+_SUBJECT = re.compile(r"^(?:subject|title(?!\s+of\s+meeting)(?:\s+of\s+report)?|report\s+title)\s*[:\t ]\s*(?P<s>\S.{2,200})$", re.I)
 _COVER_DATE = re.compile(r"^date(?:\s+of\s+meeting)?\s*[:\t ]\s*(?P<d>.*\d{4}.*)$", re.I)
 _COVER_ITEM = re.compile(r"^agenda\s+item(?:\s+(?:no|number))?\.?\s*[:\t]?\s*(?P<n>\d{1,4}[a-z]?)\b", re.I)
 _BARE_NUMBER = re.compile(r"^(?P<n>\d{1,4}[a-z]?)\.?$")
@@ -243,7 +244,7 @@ def _heading_committee(lines: list[_Line], i: int) -> str | None:
 _BODY_PHRASE = re.compile(
     r"((?:(?:[A-Z][\w'’&.,-]*|&|and|of|a|y|for)\s+){0,8}(?:council|committee|panel|board|cabinet|forum|partnership"
     r"|commission|society|trust|authority|governors|ips(?:\s+ltd\.?)?|ltd\.?|limited))\b", re.I)
-_CYNGOR = re.compile(r"\b(Cyngor\s+(?:Cymuned\s+|Tref\s+|Sir\s+)?(?:[A-Z][\w'’-]+\s*(?:\s(?:a|ac|and|&)\s+)?){1,4})")
+_CYNGOR = re.compile(r"\b((?i:cyngor)\s+(?:(?i:cymuned|tref|sir)\s+)?(?:[A-Z][\w'’-]+(?:\s+(?i:a|ac|and|&)(?=\s))?\s*){1,4})")
 
 
 def _body_of(text: str) -> str | None:
@@ -263,6 +264,17 @@ def _body_of(text: str) -> str | None:
     name = re.sub(r"^(?:(?:annual|general|ordinary|special|extraordinary|adjourned|full|open)\s+)*meeting\s+of\s+(?:the\s+)?",
                   "", name, flags=re.I)
     return tidy_committee(name) if len(name) <= 120 else None
+
+
+def _named_before_title(s: str) -> str | None:
+    """"MINUTES OF THE SOULDERN ANNUAL PARISH MEETING" -> "Souldern": who meets, when no body is named."""
+    m = re.match(r"^(?:the\s+)?minutes\s+of\s+(?:the\s+)?(?P<w>(?:[A-Z][\w'’&-]*\s+){1,4}?)"
+                 rf"(?:(?:{'|'.join(_TITLE_WORDS)})\s+)+meeting\b", s, re.I)
+    if not m or not re.match(r"[A-Z]", m.group("w")):
+        return None
+    if month_number(m.group("w").split()[0]) or re.match(_WEEKDAY, m.group("w"), re.I):
+        return None  # "Minutes of the October General Meeting"
+    return tidy_committee(m.group("w"))
 
 
 def _find_report_cover(lines: list[_Line], i: int) -> tuple[int, int] | None:
@@ -378,12 +390,12 @@ def _find_zones(lines: list[_Line], dates: _Dates, title_hint: str | None = None
             iso, span = dates.meeting_date(head)
             if iso is None and span is None:
                 after = " ".join(l.clean for l in lines[last + 1:last + 4] if l.clean)
-                if zones and _SAME_EVENING.search(after):
+                if zones and (_SAME_EVENING.search(after) or _SAME_EVENING.search(head)):
                     iso = zones[-1].meeting.date  # "held directly after the conclusion of the AGM"
             if iso or span or _heading_like(lines[i]):
                 committee = (_stated_committee(head, lines, i) if re.search(r"meeting\s+of\b", head, re.I) else None) \
                     or _body_of(head) or _heading_committee(lines, i) or (pack.committee if pack else None) \
-                    or (zones[-1].meeting.committee if zones else None)
+                    or _named_before_title(s) or (zones[-1].meeting.committee if zones else None)
                 meeting = Meeting(committee, iso, meeting_title(head[:200]))
                 zones.append(_Zone(_back_up(lines, i, zones[-1].line if zones else -1), "minutes", meeting, source=(i, last)))
                 i = last + 1
@@ -411,8 +423,8 @@ def _find_zones(lines: list[_Line], dates: _Dates, title_hint: str | None = None
                     if k is None:
                         break
                     if re.match(r"^(?:present|p r e s e n t|attendance|members present)\b", lines[k].clean, re.I):
-                        zones.append(_Zone(i, "minutes", Meeting(tidy_committee(s), first_date(lines[j].clean)),
-                                           source=(i, j)))
+                        zones.append(_Zone(i, "minutes", Meeting(_body_of(s) or tidy_committee(s), first_date(lines[j].clean),
+                                                                 meeting_title(s + " " + lines[j].clean)), source=(i, j)))
                         break
                 else:
                     k = None
@@ -439,15 +451,21 @@ def _find_zones(lines: list[_Line], dates: _Dates, title_hint: str | None = None
                 if iso is None:
                     iso = first_date(committee_text)
                 if iso:
-                    title = meeting_title(committee_text)
+                    title = meeting_title(committee_text) or meeting_title(s)
                     committee = re.split(r"\s+(?:held|on|at)\s+|\s+[-–]\s+", committee_text)[0]
                     if re.search(r"\bmeeting\s+of\b", committee, re.I):
                         committee = _committee_before_held(committee) or committee
-                    pack = Meeting(tidy_committee(committee), iso, title)
+                    committee = tidy_committee(committee)
+                    above = _heading_committee(lines, i)
+                    if committee and above and above.lower().endswith(committee.lower()) and above != committee:
+                        committee = above  # "Annual Meeting of the Parish Council" under "SOULDERN PARISH COUNCIL"
+                    pack = Meeting(committee, iso, title)
                     if zones and zones[-1].kind == "agenda":
                         zones[-1] = _Zone(zones[-1].line, "agenda", pack, source=(i, last))
                     else:
-                        zones.append(_Zone(0 if not zones else i, "agenda", pack, source=(i, last)))
+                        banner = " ".join(l.clean for l in lines[max(0, i - 4):i + 1])
+                        kind = "minutes" if re.search(r"\bminutes\b", banner, re.I) and not zones else "agenda"
+                        zones.append(_Zone(0 if not zones else i, kind, pack, source=(i, last)))
                     i += 1
                     continue
 
@@ -497,11 +515,18 @@ def _title_block(lines: list[_Line], dates: _Dates, limit: int, title_hint: str 
         seen += 1
         if seen > 15:
             return None
-        if re.match(r"^\d{1,4}[.)]?\s", c) or _OTHER_MEETING.search(c):
+        if re.match(r"^\d{1,4}[.)]?\s", c) or _OTHER_MEETING.search(c) or re.fullmatch(r"[-=_*]{3,}", c):
             continue
-        block, last = _header_block(lines, i, 4)
-        block = " ".join(l.clean for l in lines[i:last + 1] if l.clean and not _OTHER_MEETING.search(l.clean))
-        if not _MEETING_WORD.search(block) and not (title_hint and _MEETING_WORD.search(title_hint)):
+        if re.match(r"^\s*(?:[*•·+-]\s|\d{1,3}[.)]\s)", lines[i].raw):
+            continue  # a list, not a title
+        if not (_heading_like(lines[i]) or _heading_title(c) or (find_dates(c) and find_dates(c)[0][0] == 0)
+                or (len(c.split()) <= 10 and _MEETING_WORD.search(c))):
+            continue
+        block, last = _header_block(lines[:limit], i, 3)
+        block_lines = [l.clean for l in lines[i:last + 1] if l.clean]
+        if _OTHER_MEETING.search(block) or any(re.search(r"\bwill\s+take\s+place\b", b, re.I) for b in block_lines[1:]):
+            continue
+        if not (_MEETING_WORD.search(" ".join(block_lines[:3])) or (title_hint and _MEETING_WORD.search(title_hint))):
             continue
         iso, span = dates.meeting_date(block)
         if span is None:
@@ -542,7 +567,7 @@ def _preamble(lines: list[_Line], dates: _Dates, first_text: str, zones: list[_Z
     iso, span = None, None
     if _MEETING_WORD.search(head) or (title_hint and _MEETING_WORD.search(title_hint)):
         iso, span = dates.meeting_date(head)
-        if span is None and title_hint:
+        if span is None and title_hint and not zones:
             iso, span = dates.meeting_date(title_hint)
     title = meeting_title(title_hint or "") or meeting_title(head)
     if zones and iso is None and len(head_lines) <= 20 and zones[0].kind != "report":
@@ -564,6 +589,7 @@ class _Cand:
     end: int  # index of the title's last line
     strong: bool = False  # a number alone on its line with a heading under it: an item even out of order
     style: str = "plain"  # "caps" when the title is in capitals
+    loose: bool = False  # a long paragraph under a minute number: an item only as the very next number
 
 
 def _num_key(n: str) -> tuple[str, int]:
@@ -645,15 +671,29 @@ def _candidate(lines: list[_Line], i: int, zone_kind: str, forced: dict[int, str
         return None  # a time
     title = m.group("t")
     max_words = 32 if zone_kind == "agenda" else 16
+    loose = False
+    spaced = re.match(r"^\d{1,4} (?=\S)", s) and not re.match(r"^[\s*#]*\d{1,4}\s*\t", lines[i].raw)
+    label = title.split(":")[0] if ":" in title[:60] else ""
+    if spaced and not (_style(title) == "caps" or (label and len(label.split()) <= 4 and label[:1].isupper()) or (
+            _heading_title(title) and len(title.split()) <= 8 and "," not in title and ")" not in title)):
+        return None  # "5 Place and Address of Meetings) to change ...": a wrapped sentence, not "5 Title"
     if not _plausible_title(title, max_words):
         head = title.split(":")[0] if ":" in title[:80] else ""
-        if not (head and len(head.split()) <= 10 and _plausible_title(head, 10)):
+        caps = re.match(r"^([A-Z0-9][A-Z0-9'’&,:/\- ]{6,80}?)(?=\s+[a-z(|]|\s*$)", title)
+        if head and len(head.split()) <= 10 and _plausible_title(head, 10):
+            title = head  # "2584. Financial Report: Community A/C £3,572.58 ...": the label is the title
+        elif caps and len(caps.group(1).split()) >= 2 and _style(caps.group(1)) == "caps":
+            title = caps.group(1)  # "9. NEXT MEETING MONDAY 8 APRIL (back a week because of Easter) ..."
+        elif re.match(r"^\d{3,4}\.", s) and title[:1].isupper():
+            # Minute numbers of a parish council ("2918.   Discuss Local Democracy ... proposals."): the
+            # paragraph is the item; it counts only as the next number in sequence.
+            title, loose = " ".join(title.split()[:12]), True
+        else:
             return None
-        title = head  # "2584. Financial Report: Community A/C £3,572.58 ...": the label is the title
     cells = [c for c in lines[i].raw.strip().split("\t") if c.strip()]
     if len(cells) >= 2 and re.fullmatch(r"\s*\d{1,4}\s*", cells[-1]):
         title = re.sub(r"\s+\d{1,4}$", "", title)  # "4.\tAnnual complaints report\t9": 9 is the page
-    return _Cand(i, m.group("n"), tidy_title(title), i, style=_style(title))
+    return _Cand(i, m.group("n"), tidy_title(title), i, style=_style(title), loose=loose)
 
 
 def _plausible_title(t: str, max_words: int = 16) -> bool:
@@ -690,7 +730,12 @@ class _Sequence:
             return "aside"
         prefix, value = _num_key(c.number)
         if self.last is None:
-            return "item" if value < 5000 else "no"
+            if value >= 5000 or c.loose:
+                return "no"
+            if not c.strong and any(d.strong and _num_key(d.number)[1] < value and _num_key(d.number)[0] == prefix
+                                    for d in self._later(c, 80)):
+                return "no"  # "19. Thankfully, we are ..." (a wrapped "COVID-19") before "1." "Election of Mayor"
+            return "item"
         lp, lv = self.last
         if prefix != lp:
             if lp and prefix and value == 1 and prefix > lp:
@@ -698,6 +743,8 @@ class _Sequence:
             return "no"
         if value == lv and not c.number[-1].isdigit():
             return "item"  # "4a" after "4"
+        if c.loose and value != lv + 1:
+            return "no"
         if lv < value <= lv + 25:
             if value > lv + 1 and self._gap_filled_later(c, prefix, lv, value):
                 return "aside" if c.strong else "no"

@@ -130,7 +130,8 @@ DOCS: list[Doc] = [
     Doc("andymabb__mscc/dist/minutes/2017/17-10-11.pdf", [
         M("2017-10-11", "MEETING 11th OCTOBER 2017", r(1, 13), body=MSCC)]),
     Doc("andymabb__mscc/dist/minutes/2018/18-03-14.pdf", [
-        M("2018-03-14", "MEETING 14th MARCH 2018", r(1, 13), body=MSCC)]),
+        # "5A. APPOINTMENT OF INTERNAL AUDITOR" comes between 5 and 6
+        M("2018-03-14", "MEETING 14th MARCH 2018", r(1, 5) + ["5A"] + r(6, 13), body=MSCC)]),
     Doc("andymabb__mscc/dist/minutes/2019/19-02-06_EM.pdf", [
         M("2019-02-06", "EXTRAORDINARY MEETING 6th FEBRUARY 2019", r(1, 3), body=MSCC, title="Extraordinary")]),
     Doc("andymabb__mscc/dist/minutes/2019/19-09-11.pdf", [
@@ -259,7 +260,7 @@ DOCS: list[Doc] = [
         # file name says 2016-07-27; the key/value header says 28th July 2016
         M("2016-07-28", "Title of Meeting\tSuffolk Libraries IPS - Board Meeting / Date\t28th July 2016", r(1, 12), body="Suffolk Libraries")]),
     Doc("vestalux__sljekyll/assets/pdf/board-meeting-minutes-2016-10-27.pdf", [
-        M("2016-10-27", "Title of Meeting\tSuffolk Libraries IPS - Board Meeting / Date\t27th October 2016", r(1, 14), body="Suffolk Libraries")]),
+        M("2016-10-27", "Title of Meeting\tSuffolk Libraries IPS - Board Meeting / Date\t27th October 2016", r(1, 15), body="Suffolk Libraries")]),
     Doc("vestalux__sljekyll/assets/pdf/suffolk-libraries-agm-minutes-2015.pdf", [
         M("2015-09-10", "Title of Meeting\tSuffolk’s Libraries IPS Ltd. - AGM / Date\t10th September 2015", r(1, 9),
           body="Suffolk", title="AGM")]),

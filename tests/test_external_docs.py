@@ -24,30 +24,6 @@ if not ROOT.is_dir():
     ROOT = Path("/work/wt/shared/external")
 
 
-# Documents still read wrongly while the parser is being fixed (issue 16); emptied as they pass.
-NOT_YET: set[str] = {
-    '28-Full Meeting of Limerick City and County Council/Minutes - Full Meeting of Limerick City and County Council - 26th June 2020.md',
-    '28-Full Meeting of Limerick City and County Council/Minutes -  Special Meeting of Limerick City and County Council - 30th June 2020.md',
-    '28-Full Meeting of Limerick City and County Council/Minutes  - Adjourned Meeting of Limerick City and County Council -  3rd July 2020.md',
-    '28-Full Meeting of Limerick City and County Council/Minutes  - Annual Meeting of Limerick City and County Council - 30th June 2020.md',
-    'src/24MARCHfirstedit.docx',
-    '_posts/2024-03-23-general-meeting-march-2024.md',
-    '_posts/2025-10-06-agm-and-general-meeting-october-2025.md',
-    '2018/18-03-14.pdf',
-    '2019/19-02-06_EM.pdf',
-    '2019/2-19_EM_cy.pdf',
-    'minutes/20200727.txt',
-    'minutes/20221031.txt',
-    '01/HPSPC-meeting-minutes-2020-09-23.pdf',
-    'spc-agenda/2024-05-23 Annual Meeting Agenda.pdf',
-    'spc-minutes/2024-05-23 Annual Parish Meeting minutes.pdf',
-    'pdf/board-meeting-minutes-2016-07-27.pdf',
-    'pdf/board-meeting-minutes-2016-10-27.pdf',
-    'pdf/suffolk-libraries-agm-minutes-2015.pdf',
-    '_posts/2015-09-11-3rd-suffolk-libraries-agm-september-10-2015.md',
-}
-
-
 def _norm(s: str) -> str:
     return unicodedata.normalize("NFC", s.replace("\xa0", " "))
 
@@ -85,9 +61,7 @@ def is_subsequence(small: list[str], big: list[str]) -> bool:
 
 
 @pytest.mark.skipif(not FILES, reason="../shared/external is not here")
-@pytest.mark.parametrize("doc", [pytest.param(d, marks=pytest.mark.xfail(strict=False, reason="issue 16: not yet"))
-                                 if _id(d) in NOT_YET else d for d in DOCS],
-                         ids=[_id(d) for d in DOCS])
+@pytest.mark.parametrize("doc", DOCS, ids=[_id(d) for d in DOCS])
 def test_document_reads_as_a_person_reads_it(doc: Doc):
     assert _norm(doc.path) in FILES, f"{doc.path} is not in ../shared/external"
     if doc.unreadable:
