@@ -544,8 +544,10 @@ def _title_block(lines: list[_Line], dates: _Dates, limit: int, title_hint: str 
             hint_iso, _ = dates.meeting_date(title_hint)
             if hint_iso and span is not None:
                 iso = None  # a year-less date is only resolved through _Dates (same day and month)
-        return _Zone(0, "minutes" if re.search(r"\bminutes\b|\bpresent\b", " ".join(l.clean for l in lines[:last + 8]), re.I)
-                     else "agenda", Meeting(committee, iso, title), source=(i, last))
+        after = " ".join(l.clean for l in lines[:last + 25])
+        kind = "minutes" if re.search(r"\bminutes\b|\bpresent\b|\battendees\b|\bapologies\b|\bheld\s+their\b", after, re.I) \
+            and not re.search(r"\bagenda\b|\bsummons\b", " ".join(block_lines), re.I) else "agenda"
+        return _Zone(0, kind, Meeting(committee, iso, title), source=(i, last))
     return None
 
 
@@ -696,6 +698,26 @@ def _candidate(lines: list[_Line], i: int, zone_kind: str, forced: dict[int, str
     return _Cand(i, m.group("n"), tidy_title(title), i, style=_style(title), loose=loose)
 
 
+_LEADER = re.compile(r"(?:…{2,}|\.{4,}|_{4,})\s*\d*\s*$")
+
+
+def _drop_contents(cands: dict[int, _Cand], lines: list[_Line]) -> None:
+    """A table of contents is not a list of items: entries with dot leaders ("1. GENERAL ………… 3"), and
+    entries whose number and title come again further on (the sections themselves)."""
+    for li in [k for k, c in cands.items() if _LEADER.search(lines[k].clean)]:
+        del cands[li]
+    later: dict[tuple[str, str], int] = {}
+    for li in sorted(cands, reverse=True):
+        c = cands[li]
+        if c.number is None or not c.title:
+            continue
+        key = (c.number, c.title.lower())
+        if key in later and later[key] - li > 3:
+            del cands[li]
+        else:
+            later.setdefault(key, li)
+
+
 def _plausible_title(t: str, max_words: int = 16) -> bool:
     t = tidy_title(t)
     if not t or len(t) > 160 or not t[0].isalnum():
@@ -732,9 +754,16 @@ class _Sequence:
         if self.last is None:
             if value >= 5000 or c.loose:
                 return "no"
-            if not c.strong and any(d.strong and _num_key(d.number)[1] < value and _num_key(d.number)[0] == prefix
-                                    for d in self._later(c, 80)):
-                return "no"  # "19. Thankfully, we are ..." (a wrapped "COVID-19") before "1." "Election of Mayor"
+            later = self._later(c, 80)
+            for k, d in enumerate(later):
+                dp, dv = _num_key(d.number)
+                if dp != prefix or dv >= value:
+                    continue
+                chain = k + 1 < len(later) and _num_key(later[k + 1].number) == (prefix, dv + 1)
+                if not c.strong and (d.strong or (chain and dv <= 2 and value > dv + 1)):
+                    # "19. Thankfully, we are ..." (a wrapped "COVID-19") before "1." "Election of Mayor"; a
+                    # stray last entry of a contents list before the sections "1.", "2.", ...
+                    return "no"
             return "item"
         lp, lv = self.last
         if prefix != lp:
@@ -891,7 +920,9 @@ def parse_text(source: str, text: str, page_starts: tuple[int, ...] | None = Non
                 c = _candidate(lines, li, zone.kind, forced)
                 if c is not None:
                     cands[li] = c
+        _drop_contents(cands, lines)
         seq = _Sequence([cands[k] for k in sorted(cands)])
+        main_item: AgendaItem | None = None  # the item an out-of-order one interrupts
         in_resolution = False
         li = zone.line
         while li < end_line:
@@ -905,9 +936,21 @@ def parse_text(source: str, text: str, page_starts: tuple[int, ...] | None = Non
                 sources.append((meeting, line.start, line.end))
                 seq.last = None
                 verdict = "item"
+            note = re.match(r"^(\d{1,3}) [A-Z]", c) if zone.kind == "agenda" and len(c.split()) > 12 else None
+            if verdict == "no" and note:
+                # Notes under an agenda list, keyed by item number ("1 Members are advised to ..."): that item.
+                listed = next((a for a in agenda_by_meeting.get(meeting, []) if a.number == note.group(1)), None)
+                if listed is not None and listed != item:
+                    item = listed
+            elif (cand is None and main_item is not None and item != main_item
+                  and re.match(r"^\(?[a-z]{1,3}\)\s*\S", c) and not in_resolution):
+                item = main_item  # "(i) Limerick Market Trustees" after a motion taken out of order: back to item 4
             if verdict in ("item", "aside"):
                 if verdict == "item":
                     seq.accept(cand)
+                    main_item = None
+                elif main_item is None:
+                    main_item = item
                 item = AgendaItem(meeting, cand.number, cand.title)
                 if zone.kind == "agenda":
                     agenda_by_meeting.setdefault(meeting, []).append(item)
