@@ -49,6 +49,26 @@ def _splitter(model_dir: str, chunk_tokens: int, overlap: int):
     return splitter, tokenizer
 
 
+def page_of(page_starts, offset: int) -> int | None:
+    """The 1-based page holding document offset ``offset`` (``None`` for a document without pages).
+
+    ``page_starts`` is the document's stored list of page start offsets (``ParsedDocument.page_starts``,
+    kept in the index for every document). For text with printed page markers the list repeats a start for
+    each page the text does not hold, so the count is the printed page number. Use it for the page of the
+    words that matched, not of the start of a span widened around them.
+    """
+    if not page_starts:
+        return None
+    return max(1, bisect.bisect_right(page_starts, offset))
+
+
+def pages_of(page_starts, start: int, end: int) -> tuple[int | None, int | None]:
+    """(page, page_end) of the span ``[start, end)``: ``page_end`` only when the span crosses pages."""
+    first = page_of(page_starts, start)
+    last = page_of(page_starts, max(start, end - 1))
+    return first, (last if last != first else None)
+
+
 def context_line(c: Citation) -> str:
     parts = [c.committee or "", uk_date(c.meeting_date) or ""]
     if c.item_title:
@@ -137,10 +157,11 @@ def chunk_document(doc: ParsedDocument, model_dir: str, chunk_tokens: int = 180,
             end = start + len(piece)
             cursor = at + 1
             item = section.item
+            page, page_end = pages_of(doc.page_starts, start, end)
             citation = Citation(
                 source=doc.source, committee=item.meeting.committee, meeting_date=item.meeting.date,
                 item_number=item.number, item_title=item.title, section=section.kind,
-                start=start, end=end, page=doc.page_at(start),
+                start=start, end=end, page=page, page_end=page_end,
             )
             text = doc.text[start:end]
             heading = heading_before(found, at)
