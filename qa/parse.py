@@ -242,8 +242,8 @@ def _heading_committee(lines: list[_Line], i: int) -> str | None:
 
 
 _BODY_PHRASE = re.compile(
-    r"((?:(?:[A-Z][\w'’&.,-]*|&|and|of|a|y|for)\s+){0,8}(?:council|committee|panel|board|cabinet|forum|partnership"
-    r"|commission|society|trust|authority|governors|ips(?:\s+ltd\.?)?|ltd\.?|limited))\b", re.I)
+    r"((?:[A-Z][\w'’&-]*\s+(?:(?:[A-Z][\w'’&-]*|&|and|of|a|y|for)\s+){0,7})?(?i:council|committee|panel|board|cabinet"
+    r"|forum|partnership|commission|society|trust|authority|governors|ips(?:\s+ltd\.?)?|ltd\.?|limited))\b")
 _CYNGOR = re.compile(r"\b((?i:cyngor)\s+(?:(?i:cymuned|tref|sir)\s+)?(?:[A-Z][\w'’-]+(?:\s+(?i:a|ac|and|&)(?=\s))?\s*){1,4})")
 
 
@@ -255,7 +255,8 @@ def _body_of(text: str) -> str | None:
     if m:
         return tidy_committee(m.group(1))
     found = [m.group(1) for m in _BODY_PHRASE.finditer(text)]
-    found = [f for f in found if re.match(r"[A-Z]", f.strip())]
+    found = [f for f in found if re.match(r"[A-Z]", f.strip())
+             and len(re.sub(r"^(?:the|a|an)\s+", "", f.strip(), flags=re.I).split()) >= 2]
     if not found:
         return None
     name = max(found, key=len)
@@ -558,26 +559,35 @@ def _preamble(lines: list[_Line], dates: _Dates, first_text: str, zones: list[_Z
     head = " ".join(l.clean for l in head_lines)
     committee = None
     for text in ([title_hint] if title_hint else []) + [head]:
-        m = re.search(r"\b((?:(?:[A-Z][\w'’&,-]*|&|and|of)\s+){0,8}(?:council|committee|panel|board|cabinet|forum|partnership))\b",
-                      text, re.I)
-        if m:
-            committee = tidy_committee(m.group(1))
+        m = re.search(r"\b([A-Z][\w'’&,-]*\s+(?:(?:[A-Z][\w'’&,-]*|&|and|of)\s+){0,7}(?i:council|committee|panel|board|cabinet|forum|partnership))\b",
+                      text)
+        if m and not re.match(r"^(?:the|a|an|this|that|our|its)\s+\w+$", m.group(1), re.I):
+            committee = _body_of(m.group(1)) or tidy_committee(m.group(1))
             break
         committee = _body_of(text) or committee
         if committee:
             break
-    iso, span = None, None
+    iso, span, from_title = None, None, False
     if _MEETING_WORD.search(head) or (title_hint and _MEETING_WORD.search(title_hint)):
         iso, span = dates.meeting_date(head)
         if span is None and title_hint and not zones:
             iso, span = dates.meeting_date(title_hint)
-    title = meeting_title(title_hint or "") or meeting_title(head)
+            from_title = span is not None
+    title = meeting_title(head) or meeting_title(title_hint or "")
     if zones and iso is None and len(head_lines) <= 20 and zones[0].kind != "report":
         # Only banners and letterheads above the first header: they belong to its meeting.
         first = zones.pop(0)
         return _Zone(0, first.kind, first.meeting, first.subject, first.item_number, first.source)
     kind = "minutes" if re.search(r"\bminutes\b", first_text, re.I) else "agenda"
-    return _Zone(0, kind, Meeting(committee, iso, title), source=(0, 0) if span else None)
+    source = None
+    if from_title:
+        at = next((k for k, l in enumerate(lines) if re.match(r"^title\s*:", l.raw)), None)
+        source = (at, at) if at is not None else None
+    elif span:
+        at = next((k for k, l in enumerate(lines[: zones[0].line if zones else len(lines)])
+                   if l.clean and dates.meeting_date(l.clean)[1] is not None), None)
+        source = (at, at) if at is not None else None
+    return _Zone(0, kind, Meeting(committee, iso, title), source=source)
 
 
 # --------------------------------------------------------------------------------------------- items

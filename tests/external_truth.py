@@ -266,7 +266,8 @@ DOCS: list[Doc] = [
           body="Suffolk", title="AGM")]),
     Doc("vestalux__sljekyll/news/_posts/2015-09-11-3rd-suffolk-libraries-agm-september-10-2015.md", [
         # "date: 2015-09-11" is the posting date ("last night"); the title names the meeting and its date
-        M("2015-09-10", "title: 3rd Suffolk Libraries AGM September 10 2015", [], title="AGM")]),
+        # the body names it "the 3rd Suffolk Libraries Annual General Meeting"
+        M("2015-09-10", "title: 3rd Suffolk Libraries AGM September 10 2015", [], title="Annual General Meeting")]),
     Doc("vestalux__sljekyll/news/_posts/2016-09-08-2016-agm.md", [
         # "date: 2016-09-08" is the posting date
         M("2016-09-29", "title: Formal notice for Suffolk’s Libraries IPS Ltd Annual General Meeting / **Thursday, 29 September 2016**",
