@@ -2,9 +2,11 @@
 
 A passage is cut inside one section of one agenda item, so it never crosses an item boundary. Sizes are
 counted in the model's own word pieces through langchain-text-splitters; the returned text is always the
-verbatim span ``text[start:end]`` of the document. What is embedded adds the committee, date, item and
-section as a short context line, because a bare "That the contents of the report be noted." says
-nothing about which report.
+verbatim span ``text[start:end]`` of the document. What is embedded adds the committee, the meeting's
+own name (when one evening holds several), date, item and section as a short context line, because a
+bare "That the contents of the report be noted." says nothing about which report. A passage's ``page``
+is the page of its first character and ``page_end`` the page of its last when that differs;
+``page_of`` gives the page of any offset (for the words that matched inside a widened span).
 """
 from __future__ import annotations
 
@@ -69,8 +71,8 @@ def pages_of(page_starts, start: int, end: int) -> tuple[int | None, int | None]
     return first, (last if last != first else None)
 
 
-def context_line(c: Citation) -> str:
-    parts = [c.committee or "", uk_date(c.meeting_date) or ""]
+def context_line(c: Citation, meeting_title: str | None = None) -> str:
+    parts = [c.committee or "", meeting_title or "", uk_date(c.meeting_date) or ""]
     if c.item_title:
         parts.append(f"Item {c.item_number}: {c.item_title}" if c.item_number else c.item_title)
     parts.append(c.section)
@@ -165,8 +167,9 @@ def chunk_document(doc: ParsedDocument, model_dir: str, chunk_tokens: int = 180,
             )
             text = doc.text[start:end]
             heading = heading_before(found, at)
-            context = context_line(citation) + (f" | {heading}" if heading else "")
+            title = item.meeting.title  # "Annual General Meeting": which of one evening's meetings
+            context = context_line(citation, title) + (f" | {heading}" if heading else "")
             clean = searchable(text)
             chunks.append(Chunk(citation, text, context + "\n" + clean,
-                                f"{item.title or ''}\n{heading or ''}\n{clean}"))
+                                f"{title + chr(10) if title else ''}{item.title or ''}\n{heading or ''}\n{clean}"))
     return chunks
