@@ -500,6 +500,37 @@ def _find_zones(lines: list[_Line], dates: _Dates, title_hint: str | None = None
             zones.insert(0, top)
         else:
             zones.insert(0, _preamble(lines, dates, first_text, zones, title_hint))
+    return _with_authority(lines, zones)
+
+
+_AUTHORITY = re.compile(r"^(?:[A-Z][\w'’&.-]*\s+){1,5}(?:Borough\s+|County\s+|City\s+|District\s+|Metropolitan\s+)?Council$")
+_GENERIC_COMMITTEE = {
+    "audit", "cabinet", "committee", "sub-committee", "subcommittee", "scrutiny", "overview", "planning", "licensing",
+    "standards", "finance", "general", "purposes", "and", "joint", "session", "executive", "board", "panel",
+    "full", "council", "regulatory", "appeals", "governance", "resources", "policy", "strategy", "health",
+    "wellbeing", "pensions", "pension", "fund", "employment", "appointments", "remuneration", "risk", "(joint", "session)",
+    "of", "the", "corporate", "environment", "housing", "children", "adults", "development", "control", "a", "&",
+}
+
+
+def _with_authority(lines: list[_Line], zones: list[_Zone]) -> list[_Zone]:
+    """A council and its committee, as the papers name them: a generic committee name ("Audit Committee",
+    "Cabinet") under the council's name at the top of the document ("Merton Council") is that council's
+    ("Merton Council Audit Committee"). A named body ("Police and Crime Panel") keeps its own name."""
+    top = [l.clean for l in lines if l.clean][:4]
+    authority = next((c for c in top if _AUTHORITY.match(c) and len(c) <= 60), None)
+    if authority is None:
+        return zones
+    renamed: dict[Meeting, Meeting] = {}
+    for z in zones:
+        m = z.meeting
+        c = m.committee
+        if not c or authority.lower() in c.lower() or not set(c.lower().split()) <= _GENERIC_COMMITTEE:
+            continue
+        if re.search(r"\bcouncil\b", c, re.I) and not re.search(r"\b(?:committee|cabinet|panel|board)\b", c, re.I):
+            continue
+        renamed.setdefault(m, Meeting(f"{authority} {c}", m.date, m.title))
+        z.meeting = renamed[m]
     return zones
 
 

@@ -189,7 +189,8 @@ def test_pack_with_front_sheet_agenda_and_minutes_headed_by_body_and_date():
                                         ("3", "Minutes of the meeting held on 24 September 2009")]
     june = items(doc, "2009-09-24")
     assert [n for n, _ in june] == ["1", "2"]
-    assert {m.committee for m in doc.meetings()} == {"Audit Committee"}
+    # The council and its committee, as the front sheet names them.
+    assert {m.committee for m in doc.meetings()} == {"Merton Council Audit Committee"}
 
 
 def test_two_summonses_in_one_agenda_document():
