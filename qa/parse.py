@@ -95,6 +95,7 @@ def clean_line(raw: str) -> str:
     s = _TAG.sub("", s)
     s = s.replace("\\*", "*").replace("\\_", "_")
     s = re.sub(r"\\([.\-()#\[\]!+&'\"$])", r"\1", s)  # pandoc's escapes: "1\.", "\- Claire"
+    s = re.sub(r"\s*\\\s*$", "", s)  # pandoc's hard line break: a backslash at the end of the line
     s = re.sub(r"[*_`]{2,}", "", s)
     s = re.sub(r"^\s*(?:#{1,6}\s*|[-*•·]\s+|>\s*)+", "", s)
     s = s.strip().strip("*").strip()
