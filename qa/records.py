@@ -83,10 +83,7 @@ class Citation:
     page_end: int | None = None  # the page holding the span's last character, when it is not ``page``
 
     def to_dict(self) -> dict:
-        d = asdict(self)
-        if d["page_end"] is None:
-            del d["page_end"]  # only a span that crosses pages names a last page
-        return d
+        return asdict(self)
 
     def label(self) -> str:
         """Human-readable one-liner: committee, UK-style date, item."""
