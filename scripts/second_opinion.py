@@ -328,6 +328,33 @@ def embed(model: str, qs: list[dict], all_chunks: bool) -> Cache:
     return cache
 
 
+def embed_sample(model: str, qs: list[dict]) -> None:
+    """Embed question by question, in a fixed random order of the answerable questions, so that a run
+    stopped early leaves a random sample of whole questions to measure on (``--cached``)."""
+    import random
+
+    cache = Cache(model)
+    order = [q for q in qs if q["answerable"]]
+    random.Random(17).shuffle(order)
+    some = {q["id"] for q in rescorable(qs)}
+    for at in range(0, len(order), 8):
+        group = [q for q in order[at:at + 8] if q["id"] in some]
+        cache.fill("query", [q["searched"] for q in group])
+        cache.fill("sentence", sorted({s for q in group for c in q["candidates"][:RESCORE] for s in c["sentences"]}))
+        cache.fill("passage", sorted({chunk_texts(q["corpus"])[c["chunks"][0]] for q in group
+                                      for c in q["candidates"][:RESCORE]}))
+        log(f"{model}: {min(at + 8, len(order))}/{len(order)} questions embedded")
+
+
+def covered(q: dict, cache: Cache) -> bool:
+    if q not in rescorable([q]):
+        return True
+    texts = chunk_texts(q["corpus"])
+    return (("query", q["searched"]) in cache.vectors
+            and all(("sentence", s) in cache.vectors for c in q["candidates"][:RESCORE] for s in c["sentences"])
+            and all(("passage", texts[c["chunks"][0]]) in cache.vectors for c in q["candidates"][:RESCORE]))
+
+
 # ---------------------------------------------------------------------------------------------- scoring
 def first_hit(hits: list[bool], order) -> int | None:
     for rank, i in enumerate(order[:10], 1):
@@ -350,22 +377,23 @@ def _minmax(x: np.ndarray) -> np.ndarray:
 def features(model: str, cache: Cache, qs: list[dict]) -> list[dict]:
     """Per answerable question: hits, the two bases and the three second-model features over its candidates."""
     out = []
+    some = rescorable(qs)
     for q in qs:
-        if not q["answerable"]:
-            continue
-        if q not in rescorable([q]):  # no right passage to move up: a miss in any order
+        if not q["answerable"] or not covered(q, cache):
+            continue  # not answerable, or not embedded yet (a partial run: the sample embedded so far)
+        if q not in some:  # no right passage to move up: a miss in any order
             out.append({"fold": q["fold"], "miss": True})
             continue
         texts = chunk_texts(q["corpus"])
         qv = cache.get("query", [q["searched"]])[0]
         cands = q["candidates"][:RESCORE]
-        chunk = np.array([float(cache.get("passage", [texts[c["chunks"][0]]])[0] @ qv) for c in cands])
-        sent = np.array([float(np.max(cache.get("sentence", c["sentences"]) @ qv)) for c in cands])
+        sent = _minmax(np.array([float(np.max(cache.get("sentence", c["sentences"]) @ qv)) for c in cands]))
+        chunk = _minmax(np.array([float(cache.get("passage", [texts[c["chunks"][0]]])[0] @ qv) for c in cands]))
+        second = {"chunk": chunk, "sentence": sent, "mean": chunk / 2 + sent / 2}
         out.append({"fold": q["fold"], "hits": [c["hit"] for c in cands],
                     "base": {"score": _minmax(np.array([c["score"] for c in cands])),
                              "rr": _minmax(1.0 / np.array([c["rank"] for c in cands]))},
-                    "second": {"chunk": _minmax(chunk), "sentence": _minmax(sent),
-                               "mean": _minmax(chunk) / 2 + _minmax(sent) / 2}})
+                    "second": second})
     return out
 
 
@@ -383,7 +411,8 @@ def ranks_with(feats: list[dict], base: str, second: str, w: float) -> list[int 
 
 def held_out(feats: list[dict]) -> tuple[dict, dict, list]:
     """Leave one fold out: the form and weight chosen on four folds, measured on the fifth."""
-    configs = [(b, s, w) for b in ("score", "rr") for s in ("chunk", "sentence", "mean") for w in WEIGHTS]
+    kinds = next(f["second"] for f in feats if not f.get("miss"))
+    configs = [(b, s, w) for b in ("score", "rr") for s in kinds for w in WEIGHTS]
     per_fold, chosen, pooled = {}, {}, []
     for fold in FOLDS:
         train = [f for f in feats if f["fold"] != fold]
@@ -431,8 +460,9 @@ def dense_swap(model: str, cache: Cache, qs: list[dict]) -> tuple[dict, dict, li
     ranks: dict[float, dict[str, int | None]] = {a: {} for a in alphas}
     for corpus in sorted({q["corpus"] for q in qs}):
         r = retriever(corpus)
-        r.version.vectors = cache.get("passage", chunk_texts(corpus))
-        r._embedder = _QueryOf(cache)
+        if model != "minilm":  # minilm: the shipped vectors and model, the control for the alpha sweep
+            r.version.vectors = cache.get("passage", chunk_texts(corpus))
+            r._embedder = _QueryOf(cache)
         for a in alphas:
             r.alpha = a
             for q in (x for x in qs if x["corpus"] == corpus and x["answerable"]):
@@ -468,11 +498,11 @@ def cost_one(model: str) -> dict:
         t = time.perf_counter()
         m.query([q["question"]])
         lat.append((time.perf_counter() - t) * 1000)
-    texts = chunk_texts("shipped")[:256]
+    texts = chunk_texts("shipped")[:64]
     t = time.perf_counter()
     m.passage(texts)
     per_passage = (time.perf_counter() - t) * 1000 / len(texts)
-    sents = sorted({s for c in candidates()[:40] for x in c["candidates"] for s in x["sentences"]})[:512]
+    sents = sorted({s for c in candidates()[:40] for x in c["candidates"] for s in x["sentences"]})[:256]
     t = time.perf_counter()
     m.passage(sents)
     per_sentence = (time.perf_counter() - t) * 1000 / len(sents)
@@ -489,6 +519,12 @@ def cost() -> list[dict]:
         if res.returncode:
             sys.exit(f"cost {model}: {res.stderr.strip().splitlines()[-1]}")
         out.append(json.loads(res.stdout.strip().splitlines()[-1]))
+    # What a build would embed besides the chunks: every sentence of every chunk (qa.answer.sentences).
+    chunks = [t for q in sorted({q["corpus"] for q in questions()}) for t in chunk_texts(q)]
+    per_chunk = sum(len(passage_sentences(t.split("\n", 1)[1])) for t in chunks) / len(chunks)
+    for row in out:
+        row["sentences_per_chunk"] = per_chunk
+        row["build_ms_per_chunk"] = row["passage_ms"] + per_chunk * row["sentence_ms"]
     (WORK / "cost.json").write_text(json.dumps(out, indent=1))
     return out
 
@@ -498,7 +534,7 @@ def fmt(m: dict) -> str:
     return f"{m['c1']:.3f} | {m['c5']:.3f} | {m['mrr']:.3f}"
 
 
-def evaluate(dense: tuple[str, ...]) -> dict:
+def evaluate(dense: tuple[str, ...], fill: bool = True) -> dict:
     qs = candidates()
     report = {"n_answerable": sum(q["answerable"] for q in qs), "n": len(qs)}
     base_all, base_folds = baseline(qs)
@@ -513,15 +549,25 @@ def evaluate(dense: tuple[str, ...]) -> dict:
 
     lines.append(line("current system (final)", base_all, base_folds))
     for model in MODELS:
-        cache = embed(model, qs, all_chunks=model in dense)
+        cache = embed(model, qs, all_chunks=model in dense) if fill else Cache(model)
         feats = features(model, cache, qs)
         pooled, folds, chosen = held_out(feats)
         report[f"rescore_{model}"] = {"all": pooled, "folds": folds, "chosen": chosen}
-        lines.append(line(f"top {RESCORE} re-scored by {model}", pooled, folds))
+        if len(feats) < report["n_answerable"]:  # a partial run: the current order on the same sample
+            same = ranks_with(feats, "score", "sentence", 0.0)
+            by_fold = {f: metrics([r for r, x in zip(same, feats) if x["fold"] == f]) for f in FOLDS}
+            lines.append(line(f"current system, the {len(feats)} questions {model} embedded", metrics(same), by_fold))
+        lines.append(line(f"top {RESCORE} re-scored by {model} ({len(feats)} questions)", pooled, folds))
         if model in dense:
-            pooled, folds, chosen = dense_swap(model, cache, qs)
-            report[f"dense_{model}"] = {"all": pooled, "folds": folds, "chosen": chosen}
-            lines.append(line(f"{model} as the dense retriever", pooled, folds))
+            path = WORK / f"dense-{model}.json"
+            if not path.is_file():
+                pooled, folds, chosen = dense_swap(model, cache, qs)
+                path.write_text(json.dumps({"all": pooled, "folds": folds, "chosen": chosen}))
+            swap = json.loads(path.read_text())
+            report[f"dense_{model}"] = swap
+            name = ("minilm, alpha chosen on folds (control)" if model == "minilm"
+                    else f"{model} as the dense retriever, alpha chosen on folds")
+            lines.append(line(name, swap["all"], swap["folds"]))
     report["table"] = "\n".join(lines)
     (WORK / "report.json").write_text(json.dumps(report, indent=1, default=str))
     print(report["table"])
@@ -537,8 +583,9 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("step", choices=["all", "install", "candidates", "evaluate", "cost", "cost-one"])
     ap.add_argument("model", nargs="?")
+    ap.add_argument("--cached", action="store_true", help="evaluate on the embeddings cached so far, embed nothing")
     ap.add_argument("--fresh", action="store_true", help="recompute the candidates (after a ranking change)")
-    ap.add_argument("--dense", nargs="*", default=["e5"], choices=["e5", "mpnet"],
+    ap.add_argument("--dense", nargs="*", default=["minilm", "e5"], choices=MODELS,
                     help="second models also measured as the dense retriever (embeds every chunk; default e5)")
     args = ap.parse_args()
     WORK.mkdir(parents=True, exist_ok=True)
@@ -551,7 +598,7 @@ def main() -> None:
     if args.step in ("all", "candidates"):
         candidates(fresh=args.fresh)
     if args.step in ("all", "evaluate"):
-        evaluate(dense=tuple(args.dense))
+        evaluate(dense=tuple(args.dense), fill=not args.cached)
     if args.step in ("all", "cost"):
         for row in cost():
             print(json.dumps(row))
