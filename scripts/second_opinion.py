@@ -551,6 +551,9 @@ def evaluate(dense: tuple[str, ...], fill: bool = True) -> dict:
     for model in MODELS:
         cache = embed(model, qs, all_chunks=model in dense) if fill else Cache(model)
         feats = features(model, cache, qs)
+        if not any(not f.get("miss") for f in feats):
+            lines.append(f"| top {RESCORE} re-scored by {model} | not embedded yet | | |" + " |" * len(FOLDS))
+            continue
         pooled, folds, chosen = held_out(feats)
         report[f"rescore_{model}"] = {"all": pooled, "folds": folds, "chosen": chosen}
         if len(feats) < report["n_answerable"]:  # a partial run: the current order on the same sample
