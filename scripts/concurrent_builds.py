@@ -4,8 +4,9 @@
 
 Each pair first changes the corpus (a small shipped file, plus a second file added, changed or removed in
 turn, so both builds have work to do), then starts ``qa index`` and ``qa index --rebuild`` at the same
-moment (which of the two starts first alternates). Afterwards: both must exit 0, ``qa ask`` must answer
-with a citation, the index folder must hold exactly one version and no temporary folder, and the version's
+moment (which of the two starts first alternates). Afterwards: both must exit 0, the index must load
+afresh from disk and answer a question with a citation (in this process, so the model loads once; every
+``--ask-every``-th pair and the last also through a separate ``qa ask`` process), the index folder must hold exactly one version and no temporary folder, and the version's
 passages must be the corpus's files. Any failure is printed with the pair number; the exit status is the
 number of failed pairs (0: all held).
 """
@@ -35,7 +36,7 @@ def corpus_state(corpus: Path, pair: int) -> None:
         extra.write_text(base + f"\n\nThe Panel noted the update (revision {pair}).\n", encoding="utf-8")
 
 
-def run_pair(pair: int, corpus: Path, index: Path, env: dict) -> list[str]:
+def run_pair(pair: int, corpus: Path, index: Path, env: dict, ask_cli: bool) -> list[str]:
     corpus_state(corpus, pair)
     cmds = [[sys.executable, "-m", "qa", "index", "--json"], [sys.executable, "-m", "qa", "index", "--rebuild", "--json"]]
     if pair % 2:
@@ -46,12 +47,22 @@ def run_pair(pair: int, corpus: Path, index: Path, env: dict) -> list[str]:
     for cmd, p, (out, err) in zip(cmds, procs, outs):
         if p.returncode != 0:
             problems.append(f"{' '.join(cmd[2:])} exited {p.returncode}: {err.strip()[-300:]}")
-    ask = subprocess.run([sys.executable, "-m", "qa", "ask", "101 telephone service", "--json"], env=env,
-                         capture_output=True, text=True)
-    if ask.returncode != 0:
-        problems.append(f"qa ask exited {ask.returncode}: {ask.stderr.strip()[-300:]}")
+    answer = None
+    if ask_cli:
+        ask = subprocess.run([sys.executable, "-m", "qa", "ask", "101 telephone service", "--json"], env=env,
+                             capture_output=True, text=True)
+        if ask.returncode != 0:
+            problems.append(f"qa ask exited {ask.returncode}: {ask.stderr.strip()[-300:]}")
+        else:
+            answer = json.loads(ask.stdout.splitlines()[-1])
     else:
-        answer = json.loads(ask.stdout.splitlines()[-1])
+        from qa import QAError, Retriever
+
+        try:
+            answer = Retriever.load(index).ask("101 telephone service").to_dict()
+        except QAError as exc:
+            problems.append(f"loading or asking failed: {exc}")
+    if answer is not None:
         if not answer["passages"]:
             problems.append("qa ask gave no passages")
         sources = {p["citation"]["source"] for p in answer["passages"]}
@@ -68,20 +79,24 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--pairs", type=int, default=50)
     ap.add_argument("--workdir", type=Path, default=Path("/tmp/qa-concurrent"))
+    ap.add_argument("--ask-every", type=int, default=10, help="run a separate qa ask process every N pairs")
     ap.add_argument("--json", type=Path, help="write the results here")
     args = ap.parse_args()
     shutil.rmtree(args.workdir, ignore_errors=True)
     corpus, index = args.workdir / "corpus", args.workdir / "index"
     corpus.mkdir(parents=True)
+    sys.path.insert(0, str(ROOT))
     env = dict(os.environ, QA_CORPUS_DIR=str(corpus), QA_INDEX_DIR=str(index),
                PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""))
     t0 = time.time()
     failed = 0
     for pair in range(1, args.pairs + 1):
-        problems = run_pair(pair, corpus, index, env)
+        ask_cli = pair % args.ask_every == 0 or pair == args.pairs
+        problems = run_pair(pair, corpus, index, env, ask_cli)
         failed += bool(problems)
         print(f"pair {pair}: " + ("ok" if not problems else "FAILED: " + " | ".join(problems)), flush=True)
-    result = {"pairs": args.pairs, "failed": failed, "seconds": round(time.time() - t0, 1)}
+    result = {"pairs": args.pairs, "failed": failed, "qa_ask_processes": sum(
+        1 for p in range(1, args.pairs + 1) if p % args.ask_every == 0 or p == args.pairs), "seconds": round(time.time() - t0, 1)}
     print(json.dumps(result))
     if args.json:
         args.json.write_text(json.dumps(result, indent=2))
