@@ -251,3 +251,85 @@ def test_vectors_of_the_wrong_width_are_named_as_damage(tmp_path):
         np.save(version / "vectors.npy", v[:, :100])
 
     damage_and_check(small(tmp_path), damage, "vectors.npy holds")
+
+
+# ------------------------------------------------------------------ one-line messages (issue 15, item 4-5)
+def index_cli(s: Settings, *extra):
+    return CliRunner().invoke(main, ["index", "--corpus", str(s.corpus_dir), "--index", str(s.index_dir), *extra])
+
+
+def test_a_symlink_loop_is_skipped_in_one_line_and_the_build_goes_on(tmp_path):
+    s = small(tmp_path)
+    (s.corpus_dir / "loop.txt").symlink_to("loop.txt")
+    (s.corpus_dir / "sub").mkdir()
+    (s.corpus_dir / "sub" / "up").symlink_to("..")  # a folder loop: sub/up/sub/up/...
+    r = index_cli(s)
+    assert r.exit_code == 1, r.output
+    assert r.stderr.strip() == "skipped loop.txt: a link that loops back to itself; remove it"
+    assert "2 files" in r.stdout
+
+
+def test_a_read_only_or_full_index_folder_is_one_line(tmp_path, monkeypatch):
+    import errno
+
+    import qa.store
+
+    s = small(tmp_path)
+
+    def read_only(*a, **k):
+        raise OSError(errno.EROFS, "Read-only file system")
+
+    monkeypatch.setattr(qa.store, "_write_dense", read_only)
+    r = index_cli(s)
+    assert r.exit_code == 2
+    assert r.stderr.strip().splitlines() == [
+        f"qa: {s.index_dir}: cannot write the index: the folder cannot be written (read-only or no permission); "
+        "fix its permissions or pass --index DIR; the index there is unchanged"]
+
+
+def test_a_truncated_pdf_is_named_damaged(tmp_path):
+    import pymupdf
+
+    s = small(tmp_path)
+    doc = pymupdf.open()
+    for i in range(3):
+        doc.new_page().insert_text((72, 72), f"Minutes page {i}. The Panel noted the report.")
+    data = doc.tobytes()
+    (s.corpus_dir / "cut.pdf").write_bytes(data[:200])
+    r = index_cli(s)
+    assert r.exit_code == 1
+    assert r.stderr.strip() == "skipped cut.pdf: damaged or truncated PDF (its end is missing); download or save it again"
+
+
+def test_control_characters_in_names_and_text_do_not_reach_the_terminal(tmp_path):
+    s = small(tmp_path)
+    (s.corpus_dir / "bad\nname\x1b[31m.txt").write_bytes(b"\x00\x01" * 50)
+    hostile = minutes(4).replace("Twenty-one reviews", "\x1b]0;pwned\x07\x1b[2JTwenty-one reviews")
+    (s.corpus_dir / "m1.txt").write_text(hostile, encoding="utf-8")
+    r = index_cli(s)
+    assert len(r.stderr.strip().splitlines()) == 1 and "\x1b" not in r.stderr
+    assert r.stderr.startswith("skipped bad\\nname")
+    r = CliRunner().invoke(main, ["ask", "complaints reviews completed in the quarter", "--index", str(s.index_dir)])
+    assert r.exit_code == 0 and "Twenty-one reviews" in r.stdout
+    assert "\x1b" not in r.stdout and "\x07" not in r.stdout
+
+
+def test_rebuild_keeps_the_earlier_version_of_a_file_that_turned_bad(tmp_path):
+    s = small(tmp_path)
+    build_index(s, progress=False)
+    before = [(p.text, p.citation) for p in Retriever.load(s.index_dir).version.passages]
+    (s.corpus_dir / "m1.txt").write_bytes(b"\x00\x01" * 100)
+    report = build_index(s, rebuild=True, progress=False)
+    assert report.kept_previous == ["m1.txt"]
+    assert [(p.text, p.citation) for p in Retriever.load(s.index_dir).version.passages] == before
+
+
+def test_a_filter_date_that_is_not_a_date_names_the_field():
+    from qa.errors import BadQuery
+    from qa.retrieve import Filters
+
+    with pytest.raises(BadQuery, match=r"Filters\.since: 'not a date' is not a date"):
+        Filters(since="not a date")
+    with pytest.raises(BadQuery, match=r"Filters\.until"):
+        Filters(until="2020-13-01")
+    assert Filters(since="2020-01-31").since == "2020-01-31"
