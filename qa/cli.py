@@ -264,6 +264,8 @@ def decisions(query, committee, since, until, kind, open_only, requests_only, in
             click.echo(printable(f"{head} · {r.clause or ''} [{r.kind}]"))
         else:
             state = "OPEN" if r.status == "open" else f"delivered: {r.delivered_title} ({uk_date(r.delivered_date) or '?'})"
+            if getattr(r, "incomplete", False):
+                state += " · INCOMPLETE: the source text is cut off here; read the full minutes"
             click.echo(printable(f"{head} · {state}"))
         click.echo("    " + printable(" ".join(r.text.split())))
         click.echo(f"    {printable(c.source)}:{c.start}-{c.end}")
