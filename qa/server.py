@@ -208,6 +208,8 @@ class RequestOut(BaseModel):
     delivered_title: str | None
     delivered_date: str | None
     reason: str | None
+    kind: Literal["request", "deferral"] = Field("request", description="A deferral is delivered when its item is next considered.")
+    incomplete: bool = Field(False, description="The source text is cut off (a web page's 'view the full minutes text').")
 
 
 class DecisionsOut(BaseModel):
