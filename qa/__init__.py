@@ -5,6 +5,7 @@
     for p in r.search("101 call waiting times", k=5):
         print(p.citation.meeting_date, p.citation.item_title, p.text[:80])
 """
+from . import offline  # first: no telemetry, hubs offline (see qa/offline.py)
 from .config import Settings
 from .errors import BadQuery, CorpusMissing, IndexMismatch, IndexMissing, QAError, UnreadableDocument
 from .records import Answer, AgendaItem, Citation, Decision, Meeting, Passage

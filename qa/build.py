@@ -6,7 +6,13 @@ files are read, parsed, chunked and embedded; deleted files drop out. When nothi
 written and the model is never loaded, so an up-to-date corpus costs about a second.
 
 A file that cannot be read is skipped with a one-line reason. If an earlier version of it was indexed,
-that version is kept (nothing indexed before is lost) and the report says so.
+that version is kept (nothing indexed before is lost, with ``--rebuild`` too) and the report says so.
+
+Integrity (issue 15): one build per index folder at a time (a file lock, ``store.build_lock``); every
+text is encoded alone (``Embedder.encode_each``) so a vector does not depend on what else changed; the
+meeting and item counts come from the passages for every file. So an incremental build equals
+``--rebuild`` on the same files: rows, spans, vectors and counts. Every sentence of every passage is
+stored with its own vector (``qa.answer.sentences`` spans, in source offsets) for the ranker.
 """
 from __future__ import annotations
 
@@ -21,7 +27,7 @@ from .config import Settings
 from .errors import IndexMismatch, IndexMissing, UnreadableDocument
 from .ingest import Skipped, list_corpus, read_document
 from .parse import PARSER_VERSION
-from .store import FORMAT_VERSION, IndexVersion, Manifest, PassageRow, load_version, write_version
+from .store import FORMAT_VERSION, IndexVersion, Manifest, PassageRow, build_lock, load_version, write_version
 
 
 @dataclass
@@ -52,13 +58,12 @@ class BuildReport:
         return d
 
 
-def _previous(settings: Settings, model_id: str, dim: int, rebuild: bool) -> IndexVersion | None:
-    if rebuild:
-        return None
+def _previous(settings: Settings, model_id: str, dim: int) -> IndexVersion | None:
+    """The live index, if its passages and vectors could be reused by this build (else None)."""
     try:
         prev = load_version(settings.index_dir, model_id, dim)
     except (IndexMissing, IndexMismatch):
-        return None
+        return None  # missing, another format or damaged: everything is read again
     m = prev.manifest
     if (m.chunk_tokens, m.chunk_overlap) != (settings.chunk_tokens, settings.chunk_overlap):
         return None
@@ -68,14 +73,25 @@ def _previous(settings: Settings, model_id: str, dim: int, rebuild: bool) -> Ind
 
 
 def build_index(settings: Settings, rebuild: bool = False, progress: bool | None = None) -> BuildReport:
+    """Build or update the index; one build per index folder at a time (see ``store.build_lock``)."""
+    with build_lock(settings.index_dir, settings.lock_timeout):
+        return _build(settings, rebuild, progress)
+
+
+def _build(settings: Settings, rebuild: bool, progress: bool | None) -> BuildReport:
+    from .answer import sentences as split_sentences
     from .chunk import chunk_document
     from .embed import DIMENSION, model_dir, model_id
 
     t0 = time.perf_counter()
     report = BuildReport(index_dir=str(settings.index_dir))
     files, report.skipped = list_corpus(settings.corpus_dir)
-    prev = _previous(settings, model_id(settings.quantize), DIMENSION, rebuild)
+    # With --rebuild the live index is still the fallback for a file that has turned bad (as in a normal
+    # build, nothing indexed before is lost), but nothing else is carried over from it.
+    live = _previous(settings, model_id(settings.quantize), DIMENSION)
+    prev = None if rebuild else live
     prev_files = dict(prev.manifest.files) if prev else {}
+    live_files = dict(live.manifest.files) if live else {}
     max_bytes = int(settings.max_file_mb * 1024 * 1024)
     if progress is None:
         progress = sys.stderr.isatty()
@@ -89,17 +105,19 @@ def build_index(settings: Settings, rebuild: bool = False, progress: bool | None
         report.seconds = time.perf_counter() - t0
         return report
 
-    # Group the previous index's passages by file so unchanged files can be carried over.
-    prev_rows: dict[str, list[int]] = {}
-    if prev:
-        for row in prev.passages:
-            prev_rows.setdefault(row.citation.source, []).append(row.id)
+    # Group the live index's passages by file so unchanged files can be carried over.
+    live_rows: dict[str, list[int]] = {}
+    if live:
+        for row in live.passages:
+            live_rows.setdefault(row.citation.source, []).append(row.id)
 
     documents: list[dict] = []
     new_rows: list[PassageRow] = []
-    new_vectors: list[np.ndarray] = []
+    new_vectors: list[np.ndarray | None] = []
     pending: list[tuple[int, str]] = []  # (row index, embed text) to encode
-    meetings, items = set(), set()
+    sentence_rows: list[tuple[int, int, int]] = []  # (passage id, start, end), ordered by passage
+    sentence_vecs: list[np.ndarray | None] = []
+    sentence_pending: list[tuple[int, str]] = []  # (sentence row, text) to encode
     hashes: dict[str, str] = {}
 
     # Identical content under another name (a renamed or copied file) re-uses the same passages and vectors.
@@ -107,16 +125,25 @@ def build_index(settings: Settings, rebuild: bool = False, progress: bool | None
 
     def carry_over(source: str, from_source: str | None = None) -> None:
         from_source = from_source or source
-        doc = dict(prev.document(from_source), source=source)
+        doc = dict(live.document(from_source), source=source)
         documents.append(doc)
-        for pid in prev_rows.get(from_source, []):
-            old = prev.passages[pid]
+        for pid in live_rows.get(from_source, []):
+            old = live.passages[pid]
             citation = replace(old.citation, source=source)
-            new_rows.append(PassageRow(len(new_rows), old.text, citation, old.lexical_text))
-            new_vectors.append(prev.vectors[pid])
-            meetings.add((citation.committee, citation.meeting_date))
-            items.add((citation.committee, citation.meeting_date, citation.item_number, citation.item_title))
-        hashes[source] = prev_files[from_source]
+            new_id = len(new_rows)
+            new_rows.append(PassageRow(new_id, old.text, citation, old.lexical_text))
+            new_vectors.append(live.vectors[pid])
+            for j in live.passage_sentences(pid):
+                a, b = live.sentence_spans[j]
+                sentence_rows.append((new_id, int(a), int(b)))
+                sentence_vecs.append(live.sentence_vectors[j])
+        hashes[source] = live_files[from_source]
+
+    def add_sentences(row: PassageRow) -> None:
+        for a, b in split_sentences(row.text):
+            sentence_pending.append((len(sentence_rows), row.text[a:b]))
+            sentence_rows.append((row.id, row.citation.start + a, row.citation.start + b))
+            sentence_vecs.append(None)
 
     steps = files
     if progress and len(files) > 1:
@@ -137,7 +164,7 @@ def build_index(settings: Settings, rebuild: bool = False, progress: bool | None
             doc = read_document(f, max_bytes)
         except UnreadableDocument as exc:
             report.skipped.append(Skipped(f.source, exc.reason))
-            if prev and f.source in prev_files:
+            if live and f.source in live_files:
                 carry_over(f.source)
                 report.kept_previous.append(f.source)
             continue
@@ -145,34 +172,49 @@ def build_index(settings: Settings, rebuild: bool = False, progress: bool | None
         hashes[f.source] = f.sha256
         documents.append({"source": f.source, "sha256": f.sha256, "format": doc.format, "text": doc.text,
                           "page_starts": list(doc.page_starts) if doc.page_starts else None})
-        for m in doc.meetings():
-            meetings.add((m.committee, m.date))
-        for it in doc.items():
-            items.add((it.meeting.committee, it.meeting.date, it.number, it.title))
         for chunk in chunk_document(doc, model_dir(), settings.chunk_tokens, settings.chunk_overlap):
             pending.append((len(new_rows), chunk.embed_text))
-            new_rows.append(PassageRow(len(new_rows), chunk.text, chunk.citation, chunk.lexical_text))
+            row = PassageRow(len(new_rows), chunk.text, chunk.citation, chunk.lexical_text)
+            new_rows.append(row)
             new_vectors.append(None)
+            add_sentences(row)
     report.removed_files = sorted(set(prev_files) - set(current))
 
-    if pending:
+    if pending or sentence_pending:
         from .embed import Embedder
 
         embedder = Embedder(settings.quantize)
-        encoded = embedder.encode([t for _, t in pending], batch_size=settings.batch_size, progress=progress)
-        for (row_index, _), vec in zip(pending, encoded):
-            new_vectors[row_index] = vec
+        _encode_into(embedder, pending, new_vectors, progress)
+        _encode_into(embedder, sentence_pending, sentence_vecs, progress)
         report.embedded = len(pending)
     vectors = np.stack(new_vectors).astype(np.float32) if new_vectors else np.zeros((0, DIMENSION), np.float32)
+    svectors = np.stack(sentence_vecs).astype(np.float32) if sentence_vecs else np.zeros((0, DIMENSION), np.float32)
 
+    # Meetings and agenda items are counted from the passages, for carried-over and new files alike.
+    meetings = {(r.citation.committee, r.citation.meeting_date) for r in new_rows}
+    items = {(r.citation.committee, r.citation.meeting_date, r.citation.item_number, r.citation.item_title)
+             for r in new_rows if r.citation.item_number is not None or r.citation.item_title is not None}
     manifest = Manifest(
         format_version=FORMAT_VERSION, model=model_id(settings.quantize), dimension=DIMENSION,
         chunk_tokens=settings.chunk_tokens, chunk_overlap=settings.chunk_overlap, files=hashes,
         passages=len(new_rows), meetings=len(meetings), items=len(items), parser_version=PARSER_VERSION,
         created=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        extra={"sentences": len(sentence_rows)},
     )
-    write_version(settings.index_dir, manifest, documents, new_rows, vectors, settings.ann_threshold)
+    write_version(settings.index_dir, manifest, documents, new_rows, vectors, settings.ann_threshold,
+                  sentence_rows, svectors)
     report.files = len(documents)
     report.meetings, report.items, report.passages = len(meetings), len(items), len(new_rows)
     report.seconds = time.perf_counter() - t0
     return report
+
+
+def _encode_into(embedder, pending: list[tuple[int, str]], out: list, progress: bool) -> None:
+    """Encode each distinct text once, alone (``Embedder.encode_each``), and put its vector at every row."""
+    if not pending:
+        return
+    unique = list(dict.fromkeys(text for _, text in pending))
+    encoded = embedder.encode_each(unique, progress=progress)
+    by_text = dict(zip(unique, encoded))
+    for row, text in pending:
+        out[row] = by_text[text]

@@ -22,7 +22,9 @@ def _friendly(fn):
         try:
             return fn(*args, **kwargs)
         except QAError as exc:
-            click.echo(f"qa: {exc}", err=True)
+            from .ingest import printable  # issue 15: names and text from documents cannot drive the terminal
+
+            click.echo(f"qa: {printable(exc)}", err=True)
             sys.exit(2)
         except KeyboardInterrupt:
             click.echo("qa: interrupted; the index on disk is unchanged", err=True)
@@ -133,7 +135,9 @@ def ask(question, question_file, index_dir, k, as_json, committee, since, until,
         if as_json:
             click.echo(json.dumps(answer.to_dict(), ensure_ascii=False))
         else:
-            click.echo(render_answer(answer))
+            from .ingest import printable
+
+            click.echo(printable(render_answer(answer), keep_newlines=True))
 
 
 def render_answer(answer) -> str:
@@ -254,13 +258,17 @@ def decisions(query, committee, since, until, kind, open_only, requests_only, in
     for r in records:
         c = r.citation
         head = f"{uk_date(r.meeting_date) or 'date not stated'} · {r.committee or 'committee not stated'} · item {r.item_number or '-'}: {r.item_title or ''}"
+        from .ingest import printable
+
         if hasattr(r, "kind"):
-            click.echo(f"{head} · {r.clause or ''} [{r.kind}]")
+            click.echo(printable(f"{head} · {r.clause or ''} [{r.kind}]"))
         else:
             state = "OPEN" if r.status == "open" else f"delivered: {r.delivered_title} ({uk_date(r.delivered_date) or '?'})"
-            click.echo(f"{head} · {state}")
-        click.echo("    " + " ".join(r.text.split()))
-        click.echo(f"    {c.source}:{c.start}-{c.end}")
+            if getattr(r, "incomplete", False):
+                state += " · INCOMPLETE: the source text is cut off here; read the full minutes"
+            click.echo(printable(f"{head} · {state}"))
+        click.echo("    " + printable(" ".join(r.text.split())))
+        click.echo(f"    {printable(c.source)}:{c.start}-{c.end}")
 
 
 @main.command()

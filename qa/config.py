@@ -44,6 +44,13 @@ class Settings:
     batch_size: int = 32
     # Embedding model precision: "none" (float32) or "int8" (dynamic quantization; measured in README).
     quantize: str = "int8"
+    # Integrity (issue 15): seconds a build waits for another build of the same index folder to finish,
+    # then gives up with a one-line IndexBusy; HTTP body limit; optional API key and trusted hosts for
+    # `qa serve` (empty: off / any host).
+    lock_timeout: float = 600.0
+    max_body_kb: int = 64
+    api_key: str = ""
+    allowed_hosts: str = ""
 
     @classmethod
     def from_env(cls, **overrides) -> "Settings":

@@ -113,7 +113,20 @@ _DISCUSSION_REQUEST = (
     # "Future reports on recruitment, retention and dismissals would also include ..."
     re.compile(r"\bfuture\s+(?:\w+[,]?\s+){0,6}?reports?\b[^.]{0,200}?\b(?:would|will|should)\s+(?:also\s+)?include\b",
                re.I),
+    # An offer (issue 15): "... they could provide a presentation to CSPs on their work"
+    re.compile(r"\bcould\s+(?:provide|give|bring|deliver|present)\s+(?:a\s+|an\s+)?(?:further\s+)?"
+               r"(?:presentation|report|update|briefing)\b", re.I),
+    # A report promised for the next meeting: "the Annual Report (currently under construction for the next meeting)"
+    re.compile(r"\b(?:under\s+construction|being\s+(?:prepared|drafted|written))\s+for\s+the\s+next\s+meeting\b", re.I),
+    # A request carried in later minutes: "there was an outstanding action for panel members to visit ..."
+    re.compile(r"\boutstanding\s+actions?\s+(?:for|to|from)\b", re.I),
 )
+# A deferral (issue 15): "... requested that consideration of the Annual Report be deferred until the September
+# meeting". Read in agenda and minutes (a deferral is announced on the agenda); delivered when the same item
+# is next considered.
+_DEFERRAL = re.compile(r"\bconsideration\s+of\s+(?:the\s+|this\s+)?(?P<what>[^.;]{2,120}?)\s+(?:be|was|is\s+to\s+be)\s+"
+                       r"(?:deferred|postponed)\b|\b(?P<what2>[A-Z][^.;]{2,80}?)\s+(?:was|be|had\s+been)\s+deferred\s+"
+                       r"(?:until|to)\s+(?:the\s+)?(?:next|a\s+future|\w+)\s+meeting\b")
 
 # A request that refers back to what was said before it: its subject is in the sentences before.
 _POINTS_BACK = re.compile(r"\b(?:this|these|those|such(?!\s+as)|that\s+meeting|the\s+figures|the\s+issue)\b", re.I)
@@ -184,6 +197,10 @@ class Request:
     delivered_title: str | None = None
     delivered_date: str | None = None
     reason: str | None = None  # why the link was made
+    kind: str = "request"  # request | deferral (an item put off to a later meeting: delivered when next considered)
+    # The source text is cut off ("... view the full minutes text for item 24" on a web page): the request
+    # is shown as incomplete, not as a finished sentence.
+    incomplete: bool = False
 
     def to_dict(self) -> dict:
         d = asdict(self)
@@ -457,6 +474,12 @@ def _request_from_decision(d: Decision) -> Request | None:
                    item_title=d.item_title, text=d.text, subject=" ".join(subject[:10]), citation=d.citation)
 
 
+def _cut_off(text: str, end: int) -> bool:
+    """The source breaks off right after ``end`` ("...  view the full minutes text for item N")."""
+    return bool(_TRUNCATION.match(text[end:end + 120].split("\n", 1)[0] + "\n") or
+                re.match(r"\s*\.\.\.\s*view the full minutes text", text[end:end + 80], re.I))
+
+
 def _sentence_spans(text: str, start: int, end: int) -> list[tuple[int, int]]:
     from .answer import sentences
 
@@ -521,10 +544,34 @@ def _discussion_requests(doc: ParsedDocument) -> list[Request]:
     return out
 
 
+def _deferrals(doc: ParsedDocument) -> list[Request]:
+    text = doc.text
+    out = []
+    for section in doc.sections:
+        if section.kind not in ("agenda", "minutes", "resolution") or not section.item.meeting.date:
+            continue
+        for s, e in _sentence_spans(text, section.start, section.end):
+            s = _strip_marker(text, s, e)
+            m = _DEFERRAL.search(text, s, e)
+            if not m:
+                continue
+            what = m.group("what") or m.group("what2") or ""
+            item = section.item
+            subject = subject_words(what) or subject_words(item.title or "")
+            out.append(Request(committee=item.meeting.committee, meeting_date=item.meeting.date,
+                               item_number=item.number, item_title=item.title, text=text[s:e],
+                               subject=" ".join(subject[:10]), citation=_citation(doc, section, section.kind, s, e),
+                               kind="deferral"))
+    return out
+
+
 def extract_requests(doc: ParsedDocument) -> list[Request]:
-    """Requests for something to come back: from resolution clauses and from the recorded discussion."""
+    """Requests for something to come back: from resolution clauses, the recorded discussion, and deferrals."""
     from_resolutions = [r for d in extract_decisions(doc) if (r := _request_from_decision(d))]
     found = from_resolutions + _discussion_requests(doc)
+    taken = {(r.citation.start, r.citation.end) for r in found}
+    found += [r for r in _deferrals(doc) if (r.citation.start, r.citation.end) not in taken]
+    found = [replace(r, incomplete=True) if _cut_off(doc.text, r.citation.end) else r for r in found]
     found.sort(key=lambda r: r.citation.start)
     return found
 
@@ -588,8 +635,37 @@ def link_requests(requests: list[Request], docs: list[ParsedDocument],
     return out
 
 
+def _title_key(title: str | None) -> list[str]:
+    """A title's words without years and numbers ("Annual Report 2018/19" -> annual report)."""
+    return [w for w in _words(clean_line(title or "").lower()) if not re.search(r"\d", w)]
+
+
+def _link_deferral(r: Request, candidates: list[_Candidate]) -> Request:
+    """A deferred item is delivered by the next later meeting of the same body that has the same item
+    (its title's words, years aside, all in the later item's title)."""
+    want = set(_title_key(r.item_title))
+    if not r.meeting_date or len(want) < 2:
+        return r
+    best = None
+    for c in candidates:
+        if c.date <= r.meeting_date or not want <= set(_title_key(c.title)):
+            continue
+        if r.committee and c.citation.committee and _norm(r.committee) != _norm(c.citation.committee):
+            continue
+        if best is None or c.date < best.date:
+            best = c
+    if best is None:
+        return r
+    title = _display_title(best.title)
+    return replace(r, status="delivered", delivered_by=best.citation, delivered_title=title, delivered_date=best.date,
+                   reason=f"the deferred item '{_display_title(r.item_title or '')}' was next considered on "
+                          f"{uk_date(best.date)} as '{title}'")
+
+
 def _link_one(r: Request, candidates: list[_Candidate], idf: dict[str, float], floor: float,
               min_shared: int, min_weight: float) -> Request:
+    if r.kind == "deferral":
+        return _link_deferral(r, candidates)
     if not r.meeting_date or not r.subject:
         return r  # no date: nothing can be shown to come later
     # Generic words are dropped here too (a caller may pass its own subject), then common ones by rarity.

@@ -2,6 +2,13 @@
 
 Nothing is fetched from a model hub: the hub client is told to stay offline before the model loads.
 Vectors are L2-normalised so that inner product is cosine similarity.
+
+Determinism (issue 15): int8 dynamic quantisation scales activations over the whole batch, so a text
+encoded in a batch of 32 gets a vector that depends on its neighbours (cosine as low as 0.92 against the
+same text alone). The index therefore encodes every text alone (``encode_each``: one text per forward
+pass, on one thread, which measured bit-identical to two threads and as fast as batching on this
+machine), so re-embedding only the changed files reproduces a fresh build exactly. A question is one
+text, so it is encoded the same way.
 """
 from __future__ import annotations
 
@@ -73,5 +80,21 @@ class Embedder:
                                     show_progress_bar=progress, convert_to_numpy=True)
         return np.asarray(vectors, dtype=np.float32)
 
+    def encode_each(self, texts: list[str], progress: bool = False) -> np.ndarray:
+        """Each text encoded alone: its vector never depends on what else is encoded with it."""
+        import torch
+
+        if not texts:
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        threads = torch.get_num_threads()
+        torch.set_num_threads(1)  # one short sequence per pass: more threads only wait on each other
+        try:
+            vectors = self.model.encode(texts, batch_size=1, normalize_embeddings=True,
+                                        show_progress_bar=progress, convert_to_numpy=True)
+        finally:
+            torch.set_num_threads(threads)
+        return np.asarray(vectors, dtype=np.float32)
+
     def encode_query(self, text: str) -> np.ndarray:
-        return self.encode([text])[0]
+        # Alone, like every indexed text (threads left as they are: the result does not depend on them).
+        return self.encode([text], batch_size=1)[0]

@@ -33,3 +33,11 @@ class BadQuery(QAError):
 
 class CorpusMissing(QAError):
     """The corpus directory does not exist or holds no documents."""
+
+
+class IndexBusy(QAError):
+    """Another build holds the index folder's lock for longer than the wait allowed."""
+
+
+class IndexWriteError(QAError):
+    """The index folder cannot be written (full disk, read-only folder, no permission)."""

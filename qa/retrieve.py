@@ -45,6 +45,20 @@ class Filters:
     section: tuple[str, ...] | None = None  # e.g. ("resolution",)
     source: str | None = None  # path relative to the corpus dir (prefix match)
 
+    def __post_init__(self):  # issue 15: a date that is not one is an error naming the field, not "no results"
+        import datetime
+
+        for name in ("since", "until"):
+            value = getattr(self, name)
+            if value is None:
+                continue
+            try:
+                ok = isinstance(value, str) and len(value) == 10 and bool(datetime.date.fromisoformat(value))
+            except ValueError:
+                ok = False
+            if not ok:
+                raise BadQuery(f"Filters.{name}: {value!r} is not a date; use YYYY-MM-DD, e.g. 2020-09-25")
+
     def is_empty(self) -> bool:
         return not any([self.committee, self.since, self.until, self.section, self.source])
 

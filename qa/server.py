@@ -12,6 +12,13 @@ The index is loaded at start-up when it is there (and the embedding model warmed
 first request that needs it, and then shared by every request: the retriever only reads. When ``qa index``
 makes a new version current, the next request loads it (the model stays loaded). The server
 never opens a file named in a request; ``source`` only filters passages by their citation's source string.
+
+On a network (issue 15): the request body is read incrementally and refused with a 413 as soon as it
+passes ``Settings.max_body_kb`` (a declared Content-Length over the limit is refused before any of it is
+read); ``Settings.api_key``, when set, is required on every endpoint but ``/health`` (header ``X-API-Key``
+or ``Authorization: Bearer``; compared in constant time); ``Settings.allowed_hosts`` (comma-separated),
+when set, refuses any other ``Host`` header (400). A 503 names the problem without the server's absolute
+paths. ``/docs`` is served from the ``fastapi-offline`` package's local copy of Swagger UI, never a CDN.
 """
 from __future__ import annotations
 
@@ -22,7 +29,7 @@ from contextlib import asynccontextmanager
 from datetime import date
 from typing import Annotated, Any, Literal
 
-from fastapi import FastAPI, Query, Request
+from fastapi import FastAPI, HTTPException, Query, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
@@ -201,6 +208,8 @@ class RequestOut(BaseModel):
     delivered_title: str | None
     delivered_date: str | None
     reason: str | None
+    kind: Literal["request", "deferral"] = Field("request", description="A deferral is delivered when its item is next considered.")
+    incomplete: bool = Field(False, description="The source text is cut off (a web page's 'view the full minutes text').")
 
 
 class DecisionsOut(BaseModel):
@@ -256,9 +265,86 @@ class _Index:
         return self.retriever
 
 
+class _BodyLimit:
+    """ASGI middleware: a body over ``limit`` bytes is a 413, found while reading, never read to its end."""
+
+    def __init__(self, app, limit: int):
+        self.app, self.limit = app, limit
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        declared = dict(scope.get("headers") or []).get(b"content-length")
+        if declared is not None and declared.isdigit() and int(declared) > self.limit:
+            return await _send_json(send, 413, self._message())
+        received = 0
+
+        async def limited_receive():
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.limit:
+                    raise HTTPException(status_code=413, detail=self._message())
+            return message
+
+        await self.app(scope, limited_receive, send)
+
+    def _message(self) -> str:
+        return f"request body over {self.limit // 1024} kB; send a shorter question"
+
+
+class _ApiKey:
+    """ASGI middleware: every path but /health needs the key, as ``X-API-Key`` or ``Authorization: Bearer``."""
+
+    OPEN = ("/health",)
+
+    def __init__(self, app, key: str):
+        self.app, self.key = app, key.encode()
+
+    async def __call__(self, scope, receive, send):
+        import hmac
+
+        if scope["type"] != "http" or scope.get("path") in self.OPEN:
+            return await self.app(scope, receive, send)
+        headers = dict(scope.get("headers") or [])
+        given = headers.get(b"x-api-key", b"")
+        auth = headers.get(b"authorization", b"")
+        if not given and auth[:7].lower() == b"bearer ":
+            given = auth[7:].strip()
+        if not hmac.compare_digest(given, self.key):
+            return await _send_json(send, 401, "missing or wrong API key; send it as the X-API-Key header "
+                                               "or Authorization: Bearer KEY", {b"www-authenticate": b"Bearer"})
+        await self.app(scope, receive, send)
+
+
+async def _send_json(send, status: int, detail: str, extra: dict | None = None) -> None:
+    import json
+
+    body = json.dumps({"detail": detail}).encode()
+    headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),
+               (b"connection", b"close")] + list((extra or {}).items())
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
+
+
+_ABSOLUTE_PATH = re.compile(r"(?<![\w.~])/(?:[^\s/:;,'\"()]+/)*([^\s/:;,'\"()]+)")
+
+
+def public_message(exc: Exception, settings: Settings | None) -> str:
+    """The error's one line without the server's absolute paths (the index folder becomes "the index")."""
+    text = " ".join(str(exc).split())
+    if settings is not None:
+        text = text.replace(str(settings.index_dir), "index")
+    return _ABSOLUTE_PATH.sub(lambda m: m.group(1), text)
+
+
 def create_app(settings: Settings | None = None, retriever: Retriever | None = None) -> FastAPI:
     """The API over ``retriever`` or, when none is given, over the index that ``settings`` name."""
+    from fastapi_offline import FastAPIOffline
+
     index = _Index(settings, retriever)
+    config = settings or Settings.from_env()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
@@ -273,7 +359,7 @@ def create_app(settings: Settings | None = None, retriever: Retriever | None = N
         await anyio.to_thread.run_sync(warm)
         yield
 
-    app = FastAPI(
+    app = FastAPIOffline(
         title="qa: Police and Crime Panel papers",
         version="0.1.0",
         description="Cited passages and extractive answers from committee papers, and the decisions register.",
@@ -293,7 +379,7 @@ def create_app(settings: Settings | None = None, retriever: Retriever | None = N
 
     @app.exception_handler(QAError)
     async def _qa_error(request: Request, exc: QAError) -> JSONResponse:
-        return JSONResponse(status_code=503, content={"detail": str(exc)})
+        return JSONResponse(status_code=503, content={"detail": public_message(exc, config)})
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
@@ -338,6 +424,15 @@ def create_app(settings: Settings | None = None, retriever: Retriever | None = N
         records = register.find_decisions(query=query, committee=committee, since=since_s, until=until_s, kind=kind)
         return {"decisions": [r.to_dict() for r in records]}
 
+    # The last added runs first: host check, then the key, then the body limit.
+    app.add_middleware(_BodyLimit, limit=int(config.max_body_kb) * 1024)
+    if config.api_key:
+        app.add_middleware(_ApiKey, key=config.api_key)
+    hosts = [h.strip() for h in config.allowed_hosts.split(",") if h.strip()]
+    if hosts:
+        from starlette.middleware.trustedhost import TrustedHostMiddleware
+
+        app.add_middleware(TrustedHostMiddleware, allowed_hosts=hosts)
     return app
 
 

@@ -23,15 +23,18 @@ import shutil
 import sqlite3
 import threading
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
-from .errors import IndexMismatch, IndexMissing
+from .errors import IndexBusy, IndexMismatch, IndexMissing, IndexWriteError
 from .records import Citation
 
-FORMAT_VERSION = 2  # 2: lexical/words.json, the vocabulary typing slips are corrected to
+# 2: lexical/words.json, the vocabulary typing slips are corrected to
+# 3: sentences table + sentence_vectors.npy (every sentence of every passage, for the ranker)
+FORMAT_VERSION = 3
 REBUILD_HINT = "rebuild it with: qa index --rebuild"
 
 
@@ -101,6 +104,13 @@ def read_manifest(version_dir: Path) -> Manifest:
 
 
 def check_manifest(manifest: Manifest, where: Path, model_id: str, dimension: int) -> None:
+    for name, kind in (("format_version", int), ("dimension", int), ("passages", int), ("meetings", int),
+                       ("items", int), ("chunk_tokens", int), ("chunk_overlap", int), ("model", str),
+                       ("files", dict)):
+        value = getattr(manifest, name)
+        if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+            raise IndexMismatch(f"{where}: manifest.json field {name} is {type(value).__name__} {value!r}, "
+                                f"expected {kind.__name__}; the index is damaged; {REBUILD_HINT}")
     if manifest.format_version != FORMAT_VERSION:
         raise IndexMismatch(
             f"{where}: index format {manifest.format_version}, this qa reads format {FORMAT_VERSION}; {REBUILD_HINT}"
@@ -120,20 +130,105 @@ CREATE TABLE passages (id INTEGER PRIMARY KEY, source TEXT NOT NULL, start INTEG
                        item_number TEXT, item_title TEXT, page INTEGER, text TEXT NOT NULL,
                        lexical_text TEXT NOT NULL);
 CREATE INDEX passages_source ON passages(source);
+CREATE TABLE sentences (id INTEGER PRIMARY KEY, passage_id INTEGER NOT NULL, start INTEGER NOT NULL,
+                        end INTEGER NOT NULL);
 """
 
 
+LOCK_NAME = ".lock"  # flock'd by the one build allowed to write this index folder at a time
+OWNER_NAME = ".owner"  # flock'd inside a temporary version folder by the build writing it
+
+
+@contextmanager
+def build_lock(index_dir: Path, timeout: float):
+    """Hold the index folder's build lock for the duration of a build.
+
+    ``fcntl.flock`` on ``index/.lock``: the kernel releases it when the holder exits, however it exits
+    (kill -9 included), so a lock left by a dead build is never in the way. A second build polls for up to
+    ``timeout`` seconds, then raises ``IndexBusy``."""
+    import fcntl
+
+    index_dir = Path(index_dir)
+    try:
+        index_dir.mkdir(parents=True, exist_ok=True)
+        fd = os.open(index_dir / LOCK_NAME, os.O_RDWR | os.O_CREAT, 0o644)
+    except OSError as exc:
+        raise write_error(index_dir, exc) from None
+    try:
+        deadline = time.monotonic() + max(0.0, float(timeout))
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    raise IndexBusy(
+                        f"{index_dir}: another qa index is building this index (waited {timeout:g}s); "
+                        "run it again when that build finishes, or wait longer with QA_LOCK_TIMEOUT=SECONDS"
+                    ) from None
+                time.sleep(0.2)
+        try:
+            os.ftruncate(fd, 0)
+            os.write(fd, f"{os.getpid()}\n".encode())
+        except OSError:
+            pass  # the pid is for people looking; the lock is the flock
+        yield
+    finally:
+        os.close(fd)  # releases the flock
+
+
+def write_error(where: Path, exc: OSError) -> IndexWriteError:
+    import errno
+
+    if exc.errno == errno.ENOSPC or exc.errno == errno.EDQUOT:
+        what = "the disk is full; free some space"
+    elif exc.errno in (errno.EROFS, errno.EACCES, errno.EPERM):
+        what = "the folder cannot be written (read-only or no permission); fix its permissions or pass --index DIR"
+    else:
+        what = f"{exc.strerror or exc}; check the folder"
+    return IndexWriteError(f"{where}: cannot write the index: {what}; the index there is unchanged")
+
+
+def _owned(folder: Path) -> bool:
+    """True while a live build holds the owner lock inside ``folder`` (a temporary version folder)."""
+    import fcntl
+
+    try:
+        fd = os.open(folder / OWNER_NAME, os.O_RDWR)
+    except OSError:
+        return False  # no owner file: its build died before taking it, or it is not a build's folder
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        return False
+    except BlockingIOError:
+        return True
+    finally:
+        os.close(fd)
+
+
 def write_version(index_dir: Path, manifest: Manifest, documents: list[dict], rows: list[PassageRow],
-                  vectors: np.ndarray, ann_threshold: int) -> Path:
-    """Write a complete new version folder and make it current. Returns its path."""
+                  vectors: np.ndarray, ann_threshold: int, sentences: list[tuple[int, int, int]] | None = None,
+                  sentence_vectors: np.ndarray | None = None) -> Path:
+    """Write a complete new version folder and make it current. Returns its path.
+
+    ``sentences``: (passage id, start, end) in source offsets, ordered by passage then start; row i of
+    ``sentence_vectors`` is sentence i. Callers hold ``build_lock``."""
+    import fcntl
+
     from .lexical import LexicalIndex
 
     index_dir = Path(index_dir)
-    index_dir.mkdir(parents=True, exist_ok=True)
+    sentences = sentences or []
+    if sentence_vectors is None:
+        sentence_vectors = np.zeros((0, vectors.shape[1] if vectors.ndim == 2 else 384), np.float32)
     name = f"v-{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}-{time.monotonic_ns() % 1_000_000}"
     tmp = index_dir / f".tmp-{name}"
-    tmp.mkdir()
+    owner = None
     try:
+        index_dir.mkdir(parents=True, exist_ok=True)
+        tmp.mkdir()
+        owner = os.open(tmp / OWNER_NAME, os.O_RDWR | os.O_CREAT, 0o644)
+        fcntl.flock(owner, fcntl.LOCK_EX)
         con = sqlite3.connect(tmp / "meta.sqlite")
         con.executescript(_SCHEMA)
         con.executemany(
@@ -146,9 +241,12 @@ def write_version(index_dir: Path, manifest: Manifest, documents: list[dict], ro
               r.citation.meeting_date, r.citation.item_number, r.citation.item_title, r.citation.page, r.text,
               r.lexical_text) for r in rows],
         )
+        con.executemany("INSERT INTO sentences VALUES (?,?,?,?)",
+                        [(i, int(p), int(a), int(b)) for i, (p, a, b) in enumerate(sentences)])
         con.commit()
         con.close()
         np.save(tmp / "vectors.npy", vectors.astype(np.float32))
+        np.save(tmp / "sentence_vectors.npy", np.asarray(sentence_vectors, dtype=np.float32))
         manifest.dense = _write_dense(tmp / "dense.faiss", vectors, ann_threshold)
         LexicalIndex.build([r.lexical_text for r in rows]).save(tmp / "lexical")
         (tmp / "manifest.json").write_text(manifest.to_json())
@@ -160,15 +258,39 @@ def write_version(index_dir: Path, manifest: Manifest, documents: list[dict], ro
         _fsync_file(pointer_tmp)
         os.replace(pointer_tmp, index_dir / "CURRENT")  # the commit point
         _fsync_dir(index_dir)
-    except BaseException:
+    except BaseException as exc:
         shutil.rmtree(tmp, ignore_errors=True)
+        if isinstance(exc, (OSError, sqlite3.OperationalError)):
+            errno_exc = exc if isinstance(exc, OSError) else OSError(_sqlite_errno(exc), str(exc))
+            raise write_error(index_dir, errno_exc) from None
         raise
+    finally:
+        if owner is not None:
+            os.close(owner)
+    try:
+        (final / OWNER_NAME).unlink()
+    except OSError:
+        pass
     remove_stale_versions(index_dir)
     return final
 
 
+def _sqlite_errno(exc: Exception) -> int:
+    import errno
+
+    text = str(exc).lower()
+    if "full" in text:
+        return errno.ENOSPC
+    if "readonly" in text or "read-only" in text or "unable to open" in text:
+        return errno.EROFS
+    return errno.EIO
+
+
 def remove_stale_versions(index_dir: Path) -> None:
-    """Remove versions that CURRENT does not name, and leftovers of interrupted builds."""
+    """Remove versions that CURRENT does not name, and leftovers of builds that died.
+
+    Called under the build lock, so no other build is between writing a version and naming it in CURRENT.
+    A temporary folder is removed only when no live build holds its owner lock (its build is dead)."""
     try:
         live = (index_dir / "CURRENT").read_text().strip()
     except OSError:
@@ -176,11 +298,26 @@ def remove_stale_versions(index_dir: Path) -> None:
     for child in index_dir.iterdir():
         if child.name == live or child.name == "CURRENT":
             continue
-        if child.name.startswith(("v-", ".tmp-v-")) and child.is_dir():
+        if child.name.startswith("v-") and child.is_dir():
             # A reader may still hold an older version open; files stay readable on POSIX once opened.
             shutil.rmtree(child, ignore_errors=True)
+        elif child.name.startswith(".tmp-v-") and child.is_dir():
+            if not _owned(child):
+                shutil.rmtree(child, ignore_errors=True)
         elif child.name.startswith(".CURRENT."):
-            child.unlink(missing_ok=True)
+            pid = child.name.rsplit(".", 1)[-1]
+            if not (pid.isdigit() and int(pid) != os.getpid() and _alive(int(pid))):
+                child.unlink(missing_ok=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+        return True
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
 
 
 def _write_dense(path: Path, vectors: np.ndarray, ann_threshold: int) -> str:
@@ -271,8 +408,31 @@ class IndexVersion:
         if manifest.dense == "ivf":
             self.dense.nprobe = IVF_NPROBE
         self.lexical = LexicalIndex.load(version_dir / "lexical", len(self.passages))
-        if len(self.vectors) != len(self.passages):
-            raise IndexMismatch(f"{version_dir}: {len(self.vectors)} vectors for {len(self.passages)} passages; {REBUILD_HINT}")
+        dim = manifest.dimension
+        if self.vectors.ndim != 2 or len(self.vectors) != len(self.passages) or (len(self.vectors) and self.vectors.shape[1] != dim):
+            raise IndexMismatch(f"{version_dir}: vectors.npy holds {'x'.join(map(str, self.vectors.shape))} values for "
+                                f"{len(self.passages)} passages of {dim} dimensions; the index is damaged; {REBUILD_HINT}")
+        if self.dense.ntotal != len(self.passages) or (len(self.passages) and self.dense.d != dim):
+            raise IndexMismatch(f"{version_dir}: dense.faiss holds {self.dense.ntotal} vectors of {self.dense.d} "
+                                f"dimensions for {len(self.passages)} passages; the index is damaged; {REBUILD_HINT}")
+        rows = con.execute("SELECT passage_id, start, end FROM sentences ORDER BY id").fetchall()
+        table = np.asarray(rows, dtype=np.int64).reshape(-1, 3)
+        self.sentence_passage = table[:, 0].copy()
+        self.sentence_spans = table[:, 1:3].copy()
+        self.sentence_vectors = np.load(version_dir / "sentence_vectors.npy")
+        sv = self.sentence_vectors
+        if sv.ndim != 2 or len(sv) != len(table) or (len(sv) and sv.shape[1] != dim):
+            raise IndexMismatch(f"{version_dir}: sentence_vectors.npy holds {'x'.join(map(str, sv.shape))} values for "
+                                f"{len(table)} sentences of {dim} dimensions; the index is damaged; {REBUILD_HINT}")
+        # Sentence rows are ordered by passage: passage i's rows are [first[i], first[i + 1]).
+        if len(table) and (np.any(np.diff(self.sentence_passage) < 0) or self.sentence_passage[-1] >= len(self.passages)
+                           or self.sentence_passage[0] < 0):
+            raise IndexMismatch(f"{version_dir}: the sentences table is out of order; the index is damaged; {REBUILD_HINT}")
+        self._sentence_first = np.searchsorted(self.sentence_passage, np.arange(len(self.passages) + 1), side="left")
+
+    def passage_sentences(self, i: int) -> range:
+        """The sentence rows (into ``sentence_spans``/``sentence_vectors``) of passage ``i``, in text order."""
+        return range(int(self._sentence_first[i]), int(self._sentence_first[i + 1]))
 
     def document(self, source: str) -> dict | None:
         # One connection for the life of the version, opened at load: a later build may delete this
@@ -287,10 +447,20 @@ class IndexVersion:
 
 
 def load_version(index_dir: Path, model_id: str, dimension: int) -> IndexVersion:
-    version_dir = current_version_dir(Path(index_dir))
-    manifest = read_manifest(version_dir)
-    check_manifest(manifest, Path(index_dir), model_id, dimension)
-    try:
-        return IndexVersion(version_dir, manifest)
-    except (OSError, sqlite3.Error, ValueError, RuntimeError) as exc:
-        raise IndexMismatch(f"{index_dir}: index files unreadable ({exc.__class__.__name__}: {exc}); {REBUILD_HINT}")
+    # A build may replace the live version between reading CURRENT and opening its files (the build that
+    # made it current then removes the older one): when CURRENT has moved on, load the new one instead.
+    for attempt in range(5):
+        key = version_key(index_dir)
+        version_dir = current_version_dir(Path(index_dir))
+        try:
+            manifest = read_manifest(version_dir)
+            check_manifest(manifest, Path(index_dir), model_id, dimension)
+            try:
+                return IndexVersion(version_dir, manifest)
+            except (OSError, sqlite3.Error, ValueError, RuntimeError, IndexError) as exc:
+                raise IndexMismatch(f"{index_dir}: index files unreadable ({exc.__class__.__name__}: "
+                                    f"{' '.join(str(exc).split())}); {REBUILD_HINT}")
+        except IndexMismatch:
+            if attempt < 4 and version_key(index_dir) != key:
+                continue
+            raise

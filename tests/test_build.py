@@ -181,7 +181,8 @@ def test_interrupted_write_keeps_previous_version(tmp_path, monkeypatch):
         raise OSError(28, "No space left on device")
 
     monkeypatch.setattr(qa.store, "_write_dense", disk_full)
-    with pytest.raises(OSError):
+    from qa.errors import IndexWriteError
+    with pytest.raises(IndexWriteError, match="disk is full"):
         build_index(settings, progress=False)
     assert passages(index) == before
     assert not any(p.name.startswith(".tmp-") for p in index.iterdir())

@@ -202,7 +202,9 @@ def test_requests_from_resolutions_and_discussion(by_prefix):
 def test_requests_from_reports_are_not_read(docs):
     for doc in docs:
         for r in extract_requests(doc):
-            assert r.citation.section in ("minutes", "resolution")
+            # a deferral is announced on the agenda (issue 15); everything else comes from minutes/resolutions
+            assert r.citation.section in (("minutes", "resolution", "agenda") if r.kind == "deferral"
+                                          else ("minutes", "resolution"))
             assert "on request from the Force" not in r.text  # a sentence in the Ethics Committee's report
 
 
@@ -461,7 +463,7 @@ def test_find_requests_filters(register):
 def test_records_serialise(register):
     for record in [*register.decisions, *register.requests]:
         json.dumps(record.to_dict())
-    delivered = next(r for r in register.requests if r.status == "delivered").to_dict()
+    delivered = next(r for r in register.requests if r.status == "delivered" and r.kind == "request").to_dict()
     assert delivered["delivered_by"]["item_number"] == "8" and delivered["citation"]["meeting_date"] == "2019-09-24"
 
 
@@ -500,3 +502,41 @@ def test_answer_what_are_we_still_waiting_for(register):
 ])
 def test_other_questions_are_left_to_the_retriever(register, question):
     assert answer_from_register(question, register) is None
+
+
+# --------------------------------------------------------------- follow-ups a reader finds (issue 15)
+def _one(register, needle):
+    found = [r for r in register.requests if needle in r.text]
+    assert len(found) == 1, [r.text[:80] for r in found]
+    return found[0]
+
+
+@pytest.mark.parametrize("needle", [
+    "they could provide a presentation to CSPs on their work",  # an offer
+    "currently under construction for the next meeting",  # a report promised for the next meeting
+    "there was an outstanding action for panel members to visit the CCE Hub Wigston",  # carried in later minutes
+])
+def test_offers_promised_reports_and_outstanding_actions_are_requests(register, needle):
+    r = _one(register, needle)
+    assert r.kind == "request" and r.citation.section == "minutes"
+
+
+def test_a_deferral_is_a_request_delivered_when_the_item_is_next_considered(register, docs):
+    r = _one(register, "consideration of the Annual Report be deferred until the September meeting")
+    assert r.kind == "deferral" and r.meeting_date == "2019-07-22"
+    assert r.status == "delivered" and r.delivered_date == "2019-09-24"
+    assert r.delivered_title.startswith("Police and Crime Commissioner's Annual Report 2018/19")
+    by_source = {d.source: d for d in docs}
+    assert by_source[r.citation.source].text[r.citation.start:r.citation.end] == r.text
+
+
+def test_a_request_cut_off_in_the_source_is_flagged_incomplete(register):
+    cut = [r for r in register.requests if r.incomplete]
+    assert [r.text for r in cut] == ["That the Police and Crime Commissioner be requested to provide a report for a"]
+    assert cut[0].to_dict()["incomplete"] is True
+    assert not any(r.incomplete for r in register.requests if r.text.endswith("."))
+
+
+def test_the_register_holds_the_requests_a_reader_finds(register):
+    # 22 before issue 15; the four the issue names (offer, deferral, next-meeting report, outstanding action).
+    assert len(register.requests) >= 26

@@ -320,3 +320,88 @@ def test_load_small(index_dir):
     summary = loadtest.run(requests=200, concurrency=20, index_dir=index_dir)
     assert summary["requests"] == 200
     assert summary["failures"] == 0, summary["failure_reasons"]
+
+
+# ------------------------------------------------------------------------ on a network (issue 15)
+def _no_index_app(tmp_path, **settings):
+    return create_app(settings=Settings.from_env(index_dir=tmp_path / "none", **settings))
+
+
+def test_a_503_does_not_show_the_servers_absolute_paths(tmp_path):
+    with TestClient(_no_index_app(tmp_path)) as c:
+        detail = c.get("/health").json()["detail"]
+        assert str(tmp_path) not in detail and "/" not in detail.split("qa index")[0]
+        assert "qa index" in detail
+
+
+def test_an_api_key_when_set_is_required_except_for_health(tmp_path):
+    with TestClient(_no_index_app(tmp_path, api_key="s3cret")) as c:
+        assert c.get("/health").status_code == 503  # open: no index, but not a 401
+        r = c.post("/search", json={"question": "precept"})
+        assert r.status_code == 401 and "API key" in r.json()["detail"]
+        assert c.post("/search", json={"question": "precept"}, headers={"X-API-Key": "wrong"}).status_code == 401
+        assert c.post("/search", json={"question": "precept"}, headers={"X-API-Key": "s3cret"}).status_code == 503
+        assert c.post("/search", json={"question": "precept"},
+                      headers={"Authorization": "Bearer s3cret"}).status_code == 503
+        assert c.get("/decisions").status_code == 401
+
+
+def test_trusted_hosts_refuse_any_other_host_header(tmp_path):
+    with TestClient(_no_index_app(tmp_path, allowed_hosts="qa.example.org, testserver")) as c:
+        assert c.get("/health").status_code == 503
+        assert c.get("/health", headers={"host": "evil.example.com"}).status_code == 400
+
+
+def test_docs_are_served_without_a_cdn(tmp_path):
+    with TestClient(_no_index_app(tmp_path)) as c:
+        page = c.get("/docs").text
+        assert "cdn.jsdelivr" not in page and "unpkg" not in page
+        for asset in ("swagger-ui-bundle.js", "swagger-ui.css"):
+            assert f"/static-offline-docs/{asset}" in page
+            assert c.get(f"/static-offline-docs/{asset}").status_code == 200
+
+
+def test_an_oversized_body_is_refused_without_being_read(tmp_path):
+    """A real uvicorn: a declared 100 MB body gets its 413 before a byte of it is sent, and a chunked body
+    is cut off as soon as it passes the limit (the server does not wait for the rest)."""
+    import socket
+    import threading
+    import time
+
+    import uvicorn
+
+    app = _no_index_app(tmp_path, max_body_kb=16)
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    try:
+        deadline = time.time() + 30
+        while not server.started and time.time() < deadline:
+            time.sleep(0.05)
+
+        def exchange(head: bytes, body_chunks) -> bytes:
+            with socket.create_connection(("127.0.0.1", port), timeout=10) as s:
+                s.sendall(head)
+                for chunk in body_chunks:
+                    try:
+                        s.sendall(chunk)
+                    except OSError:
+                        break
+                return s.recv(4096)
+
+        head = (b"POST /search HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+                b"Content-Length: 104857600\r\n\r\n")
+        t = time.time()
+        reply = exchange(head, [])  # nothing of the body sent: the answer cannot wait for it
+        assert reply.startswith(b"HTTP/1.1 413") and b"over 16 kB" in reply and time.time() - t < 5
+        head = (b"POST /search HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+                b"Transfer-Encoding: chunked\r\n\r\n")
+        chunk = b"4000\r\n" + b"x" * 0x4000 + b"\r\n"
+        reply = exchange(head, [chunk, chunk])  # 32 kB sent, never terminated
+        assert reply.startswith(b"HTTP/1.1 413")
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
