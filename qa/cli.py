@@ -58,6 +58,20 @@ def _filters(committee, since, until, section, source):
                    section=sections, source=source)
 
 
+class _IndexLocation(click.ParamType):
+    """issue 20: an index folder, or the URL of an index in PostgreSQL (kept as given, not made a path)."""
+
+    name = "folder|postgresql://url"
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, str) and value.startswith(("postgresql://", "postgres://")):
+            return value
+        return Path(value)
+
+
+INDEX = _IndexLocation()
+
+
 filter_options = [
     click.option("--committee", help="Only this committee (any part of its name)."),
     click.option("--since", help="Only meetings on or after this date (YYYY-MM-DD)."),
@@ -81,7 +95,7 @@ def main():
 
 @main.command("index")
 @click.option("--corpus", "corpus_dir", type=click.Path(path_type=Path), help="Corpus folder (default corpus/).")
-@click.option("--index", "index_dir", type=click.Path(path_type=Path), help="Index folder (default index/).")
+@click.option("--index", "index_dir", type=INDEX, help="Index folder (default index/), or a postgresql:// URL.")
 @click.option("--rebuild", is_flag=True, help="Re-read and re-embed every file.")
 @click.option("--json", "as_json", is_flag=True, help="Print the build report as JSON.")
 @_friendly
@@ -105,7 +119,7 @@ def index_cmd(corpus_dir, index_dir, rebuild, as_json):
 @main.command()
 @click.argument("question", required=False)
 @click.option("--file", "question_file", type=click.File("r", encoding="utf-8"), help="One question per line.")
-@click.option("--index", "index_dir", type=click.Path(path_type=Path))
+@click.option("--index", "index_dir", type=INDEX)
 @click.option("-k", "k", type=click.IntRange(1, 100), default=5, show_default=True)
 @click.option("--json", "as_json", is_flag=True)
 @with_filters
@@ -170,7 +184,7 @@ def preview(passage, answer, width: int = 400) -> str:
 
 @main.command("eval")
 @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--index", "index_dir", type=click.Path(path_type=Path))
+@click.option("--index", "index_dir", type=INDEX)
 @click.option("-k", "k", type=click.IntRange(1, 100), default=10, show_default=True)
 @click.option("--compare", is_flag=True, help="Lexical, dense, RRF, fused and final side by side.")
 @click.option("--slips", is_flag=True, help="Put one typing slip in a long word of each question first.")
@@ -206,7 +220,7 @@ def eval_cmd(path, index_dir, k, compare, slips, as_json):
 
 
 @main.command()
-@click.option("--index", "index_dir", type=click.Path(path_type=Path))
+@click.option("--index", "index_dir", type=INDEX)
 @click.option("--json", "as_json", is_flag=True)
 @_friendly
 def status(index_dir, as_json):
@@ -229,7 +243,7 @@ def status(index_dir, as_json):
 @click.option("--kind", type=click.Choice(["noted", "approved", "requested", "scheduled", "elected", "excluded", "other"]))
 @click.option("--open", "open_only", is_flag=True, help="Requests not yet delivered (instead of decisions).")
 @click.option("--requests", "requests_only", is_flag=True, help="All requests and what delivered them.")
-@click.option("--index", "index_dir", type=click.Path(path_type=Path))
+@click.option("--index", "index_dir", type=INDEX)
 @click.option("--json", "as_json", is_flag=True)
 @_friendly
 def decisions(query, committee, since, until, kind, open_only, requests_only, index_dir, as_json):
@@ -266,7 +280,7 @@ def decisions(query, committee, since, until, kind, open_only, requests_only, in
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
-@click.option("--index", "index_dir", type=click.Path(path_type=Path))
+@click.option("--index", "index_dir", type=INDEX)
 @_friendly
 def serve(host, port, index_dir):
     """HTTP API (FastAPI): /health, /search, /answer, /decisions, OpenAPI at /docs."""

@@ -73,6 +73,8 @@ class Citation:
     start: int
     end: int
     page: int | None = None
+    # issue 20: the corpus (council, body) the passage belongs to; "" for a folder index (one corpus).
+    corpus: str = ""
 
     def to_dict(self) -> dict:
         return asdict(self)
