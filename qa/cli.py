@@ -296,10 +296,17 @@ def serve(host, port, index_dir):
 @click.option("--out", type=click.Path(path_type=Path), default=Path("bench.json"), show_default=True,
               help="Where to write the JSON results.")
 @click.option("--json", "as_json", is_flag=True, help="Print the JSON instead of the table.")
+@click.option("--store", help="issue 20: a postgresql:// URL: the PostgreSQL store beside the folder store, at "
+              "--scale times the indexed passages and at --passages counts (synthetic; see qa/pgbench.py).")
+@click.option("--passages", default="", help="With --store: passage counts, comma-separated (e.g. 1000000).")
 @_friendly
-def bench(scale, corpus_dir, questions, out, as_json):
+def bench(scale, corpus_dir, questions, out, as_json, store, passages):
     """Build throughput vs the encoding floor, query latency, cold start, memory and size at each scale."""
     from .bench import markdown_table, run_bench
+
+    if store:
+        _bench_store(store, scale, passages, questions, out, as_json)
+        return
 
     try:
         scales = sorted({int(x) for x in scale.split(",") if x.strip()})
@@ -312,6 +319,33 @@ def bench(scale, corpus_dir, questions, out, as_json):
                         progress=(lambda *_: None) if as_json else (lambda m: click.echo(m, err=True)))
     out.write_text(json.dumps(results, indent=2))
     click.echo(json.dumps(results) if as_json else markdown_table(results))
+
+
+def _bench_store(url, scale, passages, questions, out, as_json):
+    """issue 20: ``qa bench --store postgresql://...`` (the folder index of the corpus is the base)."""
+    import tempfile
+
+    from .evaluate import load_questions
+    from .pgbench import markdown, scale_bench
+    from .pgstore import is_url
+    from .retrieve import Retriever
+
+    if not is_url(url):
+        raise BadQuery(f"--store: {url!r}; give a postgresql:// URL")
+    settings = _settings()
+    base = Retriever.load(settings=settings).version.manifest.passages
+    try:
+        sizes = [base * int(x) for x in scale.split(",") if x.strip()]
+        sizes += [int(x) for x in passages.split(",") if x.strip()]
+    except ValueError:
+        raise BadQuery("--scale/--passages: use whole numbers separated by commas")
+    default_dev = Path(__file__).resolve().parent.parent.parent / "shared" / "eval" / "dev.jsonl"
+    qs = [r["question"] for r in load_questions(questions or default_dev)]
+    rows = scale_bench(settings, url, settings.index_dir, sorted(set(sizes)), qs,
+                       Path(tempfile.mkdtemp(prefix="qa-pgbench-")),
+                       progress=(lambda *_: None) if as_json else (lambda m: click.echo(m, err=True)))
+    out.write_text(json.dumps(rows, indent=2))
+    click.echo(json.dumps(rows) if as_json else markdown(rows))
 
 
 @main.command()

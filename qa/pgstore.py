@@ -276,16 +276,26 @@ class PgStore:
         """The ``k`` best passages by BM25 for the query's words: (global ids, scores), best first."""
         from .lexical import Tokenizer
 
-        terms = _tokenizer(Tokenizer)(query)
-        acc: dict[int, float] = {}
+        return self.lexical_terms_search(_tokenizer(Tokenizer)(query), k)
+
+    def lexical_terms_search(self, terms, k: int) -> tuple[np.ndarray, np.ndarray]:
+        """The ``k`` best passages by BM25 for already tokenised terms (only their postings are read)."""
+        terms = list(terms)
+        ids_parts, score_parts = [], []
         for per in self.postings(terms):
             for t in terms:
                 if t in per:
-                    ids, sc = per[t]
-                    for g, s in zip(ids.tolist(), sc.tolist()):
-                        acc[g] = acc.get(g, 0.0) + s
-        best = sorted(acc.items(), key=lambda t: (-t[1], t[0]))[:k]
-        return np.array([g for g, _ in best], dtype=np.int64), np.array([s for _, s in best], dtype=np.float32)
+                    ids_parts.append(per[t][0])
+                    score_parts.append(per[t][1])
+        if not ids_parts:
+            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
+        ids = np.concatenate(ids_parts)
+        summed = np.bincount(ids, weights=np.concatenate(score_parts), minlength=self.size)
+        hit = np.nonzero(summed)[0]
+        if len(hit) > k:
+            hit = hit[np.argpartition(-summed[hit], k - 1)[:k]]
+        hit = hit[np.lexsort((hit, -summed[hit]))]
+        return hit.astype(np.int64), summed[hit].astype(np.float32)
 
     def passage(self, i: int) -> PassageRow:
         c = self._corpus_of(i)
@@ -653,7 +663,8 @@ def _load_previous(conn, tag: str):
 
 def write_build(conn, name: str, manifest: Manifest, documents: list[dict], rows: list[PassageRow],
                 vectors: np.ndarray, lexical_texts: list[str] | None = None, stall=None,
-                hnsw_m: int = 16, hnsw_ef_construction: int = 64, timings: dict | None = None) -> str:
+                hnsw_m: int = 16, hnsw_ef_construction: int = 64, timings: dict | None = None,
+                maintenance_work_mem: str = "1GB") -> str:
     """Write one build's tables and make it the corpus's live build, all in one transaction. Returns its tag.
 
     The caller holds the corpus's build lock. The build before the previous one is dropped afterwards."""
@@ -704,7 +715,9 @@ def write_build(conn, name: str, manifest: Manifest, documents: list[dict], rows
                 cp.write_row((kind, json.dumps(value)))
         timings["copy_s"] = time.perf_counter() - t
         t = time.perf_counter()
-        conn.execute("SET LOCAL maintenance_work_mem = '1GB'")
+        if not re.fullmatch(r"\d+[kMG]B", maintenance_work_mem):
+            raise BadQuery(f"maintenance_work_mem: {maintenance_work_mem!r}; use e.g. 1GB")
+        conn.execute(f"SET LOCAL maintenance_work_mem = '{maintenance_work_mem}'")
         conn.execute(f"CREATE INDEX ON qa.passages_{tag} USING hnsw (embedding vector_ip_ops) "
                      f"WITH (m = {int(hnsw_m)}, ef_construction = {int(hnsw_ef_construction)})")
         timings["hnsw_s"] = time.perf_counter() - t
@@ -739,3 +752,20 @@ def _drop_strays(conn, name: str) -> None:
     for tag in tags:
         if tag not in keep and tag.rsplit("_", 1)[0] == slug and tag.rsplit("_", 1)[1].isdigit():
             _drop(conn, tag)
+
+
+def drop_corpus(url: str, name: str) -> bool:
+    """Remove a corpus and all its builds (under its build lock). Returns whether it was there."""
+    conn = connect(url, autocommit=True)
+    try:
+        ensure_schema(conn)
+        _acquire(conn, url, name)
+        with conn.transaction():
+            row = conn.execute("DELETE FROM qa.corpora WHERE name = %s RETURNING live, previous", [name]).fetchone()
+        for tag in (row or ()):
+            if tag:
+                _drop(conn, tag)
+        _drop_strays(conn, name)
+        return row is not None
+    finally:
+        conn.close()
