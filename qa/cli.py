@@ -281,12 +281,14 @@ def decisions(query, committee, since, until, kind, open_only, requests_only, in
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
 @click.option("--index", "index_dir", type=INDEX)
+@click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 64),
+              help="Worker processes (issue 20: with a postgresql:// index they share one database).")
 @_friendly
-def serve(host, port, index_dir):
+def serve(host, port, index_dir, workers):
     """HTTP API (FastAPI): /health, /search, /answer, /decisions, OpenAPI at /docs."""
     from .server import serve as run_server
 
-    run_server(host=host, port=port, settings=_settings(index_dir=index_dir))
+    run_server(host=host, port=port, settings=_settings(index_dir=index_dir), workers=workers)
 
 
 @main.command()

@@ -139,7 +139,9 @@ class Retriever:
         settings = settings or Settings.from_env(**({"index_dir": location} if location else {}), **overrides)
         if location is not None:
             settings = replace(settings, index_dir=location)
-        version = load_version(settings.index_dir, model_id(settings.quantize), DIMENSION)
+        from .pgstore import open_store  # issue 20: a folder, or a postgresql:// URL (with these settings)
+
+        version = open_store(settings.index_dir, settings, model_id(settings.quantize), DIMENSION)
         return cls(version, settings)
 
     @property
