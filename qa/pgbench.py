@@ -34,13 +34,15 @@ import numpy as np
 
 
 # --------------------------------------------------------------------------------------------- agreement
-def agreement(folder, url: str, questions: list[dict], k: int = 5) -> dict:
-    """Top-k citations of the folder store and the PostgreSQL store over the same questions."""
+def agreement(folder, url: str, questions: list[dict], k: int = 5, **pg_settings) -> dict:
+    """Top-k citations of the folder store and the PostgreSQL store over the same questions
+    (``pg_settings``: Settings overrides for the PostgreSQL side, e.g. ``ann_threshold=0`` for HNSW)."""
+    from .config import Settings
     from .evaluate import evaluate
     from .retrieve import Retriever
 
     a = Retriever.load(folder)
-    b = Retriever.load(url)
+    b = Retriever.load(settings=Settings.from_env(index_dir=url, **pg_settings))
     same, differ = 0, []
     for row in questions:
         pa = [(p.citation.source, p.citation.start, p.citation.end) for p in a.search(row["question"], k=k)]

@@ -260,3 +260,17 @@ def test_qa_serve_with_two_workers_answers_from_postgresql(tmp_path, url):
     finally:
         proc.terminate()
         proc.wait(timeout=30)
+
+
+def test_the_chat_page_answers_from_postgresql(tmp_path, url, monkeypatch):
+    from streamlit.testing.v1 import AppTest
+
+    build_index(Settings.from_env(corpus_dir=corpus_of(tmp_path, "004"), index_dir=url), progress=False)
+    monkeypatch.setenv("QA_INDEX_DIR", url)
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    at.run()
+    assert not at.exception, at.exception
+    at.chat_input(key="chat_input").set_value("What concerns were raised about the 101 and 999 telephone services?").run()
+    assert not at.exception, at.exception
+    shown = " ".join(m.value for m in at.markdown)
+    assert "call handlers" in shown or "telephone services" in shown
