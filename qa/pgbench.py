@@ -348,3 +348,49 @@ def markdown(rows: list[dict]) -> str:
 if __name__ == "__main__":
     if len(sys.argv) == 5 and sys.argv[1] == "worker":
         _worker_main(sys.argv[2], sys.argv[3], sys.argv[4])
+
+
+def ef_sweep(settings, url: str, folder: Path, n: int, questions: list[str], efs=(40, 100, 400, 1000),
+             ms=((16, 64),), progress=print) -> list[dict]:
+    """HNSW recall@10 against exact search at several ``hnsw.ef_search`` (and build parameters), n passages."""
+    from .embed import DIMENSION, Embedder, model_id
+    from .pgstore import PgStore, _acquire, connect, drop_corpus, ensure_schema, write_build
+    from .store import PassageRow, load_version
+
+    real = load_version(Path(folder), model_id(settings.quantize), DIMENSION)
+    texts = [r.lexical_text for r in real.passages]
+    bases, syn_texts, vecs = synthesize(texts, np.asarray(real.vectors, dtype=np.float32), n)
+    rows = [PassageRow(j, syn_texts[j], real.passages[b].citation, syn_texts[j]) for j, b in enumerate(bases)]
+    documents = [real.document(s) for s in sorted(real.documents)]
+    qvecs = np.stack([Embedder(settings.quantize).encode_query(q) for q in questions]).astype(np.float32)
+    exact = np.sort(vecs @ qvecs.T, axis=0)[::-1][:10].T  # [q, 10]
+    out = []
+    for m, efc in ms:
+        name = f"sweep-{n}-{m}-{efc}"
+        conn = connect(url, autocommit=True)
+        try:
+            ensure_schema(conn)
+            _acquire(conn, url, name)
+            timings: dict = {}
+            write_build(conn, name, replace_manifest(real.manifest, n), documents, rows, vecs, timings=timings,
+                        hnsw_m=m, hnsw_ef_construction=efc, maintenance_work_mem="2GB")
+        finally:
+            conn.close()
+        for ef in efs:
+            store = PgStore(url, replace_settings(settings, hnsw_ef_search=ef), corpora=[name], pool_size=1)
+            t = time.perf_counter()
+            rec = [_score_recall(store.dense_search(q, 10)[1], exact[i]) for i, q in enumerate(qvecs)]
+            ms_per = (time.perf_counter() - t) * 1000 / len(qvecs)
+            row = {"passages": n, "m": m, "ef_construction": efc, "ef_search": ef, "recall_at_10": float(np.mean(rec)),
+                   "ms_per_query": ms_per, "hnsw_build_s": timings.get("hnsw_s")}
+            progress(json.dumps(row))
+            out.append(row)
+            store.close()
+        drop_corpus(url, name)
+    return out
+
+
+def replace_settings(settings, **changes):
+    from dataclasses import replace
+
+    return replace(settings, **changes)
