@@ -83,6 +83,10 @@ def _build(settings: Settings, rebuild: bool, progress: bool | None) -> BuildRep
     from .chunk import chunk_document
     from .embed import DIMENSION, model_dir, model_id
 
+    if isinstance(settings.index_dir, str) and settings.index_dir.startswith(("postgresql://", "postgres://")):
+        from .pgstore import build  # issue 20: the index in PostgreSQL
+
+        return build(settings, rebuild=rebuild, progress=progress)
     t0 = time.perf_counter()
     report = BuildReport(index_dir=str(settings.index_dir))
     files, report.skipped = list_corpus(settings.corpus_dir)

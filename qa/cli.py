@@ -60,6 +60,20 @@ def _filters(committee, since, until, section, source):
                    section=sections, source=source)
 
 
+class _IndexLocation(click.ParamType):
+    """issue 20: an index folder, or the URL of an index in PostgreSQL (kept as given, not made a path)."""
+
+    name = "folder|postgresql://url"
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, str) and value.startswith(("postgresql://", "postgres://")):
+            return value
+        return Path(value)
+
+
+INDEX = _IndexLocation()
+
+
 filter_options = [
     click.option("--committee", help="Only this committee (any part of its name)."),
     click.option("--since", help="Only meetings on or after this date (YYYY-MM-DD)."),
@@ -83,7 +97,7 @@ def main():
 
 @main.command("index")
 @click.option("--corpus", "corpus_dir", type=click.Path(path_type=Path), help="Corpus folder (default corpus/).")
-@click.option("--index", "index_dir", type=click.Path(path_type=Path), help="Index folder (default index/).")
+@click.option("--index", "index_dir", type=INDEX, help="Index folder (default index/), or a postgresql:// URL.")
 @click.option("--rebuild", is_flag=True, help="Re-read and re-embed every file.")
 @click.option("--json", "as_json", is_flag=True, help="Print the build report as JSON.")
 @_friendly
@@ -107,7 +121,7 @@ def index_cmd(corpus_dir, index_dir, rebuild, as_json):
 @main.command()
 @click.argument("question", required=False)
 @click.option("--file", "question_file", type=click.File("r", encoding="utf-8"), help="One question per line.")
-@click.option("--index", "index_dir", type=click.Path(path_type=Path))
+@click.option("--index", "index_dir", type=INDEX)
 @click.option("-k", "k", type=click.IntRange(1, 100), default=5, show_default=True)
 @click.option("--json", "as_json", is_flag=True)
 @with_filters
@@ -174,7 +188,7 @@ def preview(passage, answer, width: int = 400) -> str:
 
 @main.command("eval")
 @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--index", "index_dir", type=click.Path(path_type=Path))
+@click.option("--index", "index_dir", type=INDEX)
 @click.option("-k", "k", type=click.IntRange(1, 100), default=10, show_default=True)
 @click.option("--compare", is_flag=True, help="Lexical, dense, RRF, fused and final side by side.")
 @click.option("--slips", is_flag=True, help="Put one typing slip in a long word of each question first.")
@@ -210,7 +224,7 @@ def eval_cmd(path, index_dir, k, compare, slips, as_json):
 
 
 @main.command()
-@click.option("--index", "index_dir", type=click.Path(path_type=Path))
+@click.option("--index", "index_dir", type=INDEX)
 @click.option("--json", "as_json", is_flag=True)
 @_friendly
 def status(index_dir, as_json):
@@ -233,7 +247,7 @@ def status(index_dir, as_json):
 @click.option("--kind", type=click.Choice(["noted", "approved", "requested", "scheduled", "elected", "excluded", "other"]))
 @click.option("--open", "open_only", is_flag=True, help="Requests not yet delivered (instead of decisions).")
 @click.option("--requests", "requests_only", is_flag=True, help="All requests and what delivered them.")
-@click.option("--index", "index_dir", type=click.Path(path_type=Path))
+@click.option("--index", "index_dir", type=INDEX)
 @click.option("--json", "as_json", is_flag=True)
 @_friendly
 def decisions(query, committee, since, until, kind, open_only, requests_only, index_dir, as_json):
@@ -274,13 +288,15 @@ def decisions(query, committee, since, until, kind, open_only, requests_only, in
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
-@click.option("--index", "index_dir", type=click.Path(path_type=Path))
+@click.option("--index", "index_dir", type=INDEX)
+@click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 64),
+              help="Worker processes (issue 20: with a postgresql:// index they share one database).")
 @_friendly
-def serve(host, port, index_dir):
+def serve(host, port, index_dir, workers):
     """HTTP API (FastAPI): /health, /search, /answer, /decisions, OpenAPI at /docs."""
     from .server import serve as run_server
 
-    run_server(host=host, port=port, settings=_settings(index_dir=index_dir))
+    run_server(host=host, port=port, settings=_settings(index_dir=index_dir), workers=workers)
 
 
 @main.command()
@@ -290,10 +306,17 @@ def serve(host, port, index_dir):
 @click.option("--out", type=click.Path(path_type=Path), default=Path("bench.json"), show_default=True,
               help="Where to write the JSON results.")
 @click.option("--json", "as_json", is_flag=True, help="Print the JSON instead of the table.")
+@click.option("--store", help="issue 20: a postgresql:// URL: the PostgreSQL store beside the folder store, at "
+              "--scale times the indexed passages and at --passages counts (synthetic; see qa/pgbench.py).")
+@click.option("--passages", default="", help="With --store: passage counts, comma-separated (e.g. 1000000).")
 @_friendly
-def bench(scale, corpus_dir, questions, out, as_json):
+def bench(scale, corpus_dir, questions, out, as_json, store, passages):
     """Build throughput vs the encoding floor, query latency, cold start, memory and size at each scale."""
     from .bench import markdown_table, run_bench
+
+    if store:
+        _bench_store(store, scale, passages, questions, out, as_json)
+        return
 
     try:
         scales = sorted({int(x) for x in scale.split(",") if x.strip()})
@@ -306,6 +329,33 @@ def bench(scale, corpus_dir, questions, out, as_json):
                         progress=(lambda *_: None) if as_json else (lambda m: click.echo(m, err=True)))
     out.write_text(json.dumps(results, indent=2))
     click.echo(json.dumps(results) if as_json else markdown_table(results))
+
+
+def _bench_store(url, scale, passages, questions, out, as_json):
+    """issue 20: ``qa bench --store postgresql://...`` (the folder index of the corpus is the base)."""
+    import tempfile
+
+    from .evaluate import load_questions
+    from .pgbench import markdown, scale_bench
+    from .pgstore import is_url
+    from .retrieve import Retriever
+
+    if not is_url(url):
+        raise BadQuery(f"--store: {url!r}; give a postgresql:// URL")
+    settings = _settings()
+    base = Retriever.load(settings=settings).version.manifest.passages
+    try:
+        sizes = [base * int(x) for x in scale.split(",") if x.strip()]
+        sizes += [int(x) for x in passages.split(",") if x.strip()]
+    except ValueError:
+        raise BadQuery("--scale/--passages: use whole numbers separated by commas")
+    default_dev = Path(__file__).resolve().parent.parent.parent / "shared" / "eval" / "dev.jsonl"
+    qs = [r["question"] for r in load_questions(questions or default_dev)]
+    rows = scale_bench(settings, url, settings.index_dir, sorted(set(sizes)), qs,
+                       Path(tempfile.mkdtemp(prefix="qa-pgbench-")),
+                       progress=(lambda *_: None) if as_json else (lambda m: click.echo(m, err=True)))
+    out.write_text(json.dumps(rows, indent=2))
+    click.echo(json.dumps(rows) if as_json else markdown(rows))
 
 
 @main.command()

@@ -14,6 +14,8 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
 def _resolve(path: str | os.PathLike) -> Path:
+    if isinstance(path, str) and path.startswith(("postgresql://", "postgres://")):
+        return path  # issue 20: an index in PostgreSQL is named by its URL, kept as given
     p = Path(path).expanduser()
     if p.is_absolute():
         return p
@@ -51,6 +53,13 @@ class Settings:
     max_body_kb: int = 64
     api_key: str = ""
     allowed_hosts: str = ""
+    # issue 20 (PostgreSQL store, qa/pgstore.py): the name a build gives its corpus ("" = the corpus folder's
+    # name); the corpora a store searches (comma-separated names, "" = all); connections per process; HNSW
+    # search breadth (candidates examined per query; more = better recall, slower).
+    corpus_name: str = ""
+    corpora: str = ""
+    pg_pool_size: int = 4
+    hnsw_ef_search: int = 100
 
     @classmethod
     def from_env(cls, **overrides) -> "Settings":
@@ -74,5 +83,5 @@ def _coerce(type_name, raw: str):
     if name == "float":
         return float(raw)
     if name == "Path":
-        return Path(raw)
+        return raw if raw.startswith(("postgresql://", "postgres://")) else Path(raw)
     return raw

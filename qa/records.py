@@ -81,6 +81,8 @@ class Citation:
     end: int
     page: int | None = None
     page_end: int | None = None  # the page holding the span's last character, when it is not ``page``
+    # issue 20: the corpus (council, body) the passage belongs to; "" for a folder index (one corpus).
+    corpus: str = ""
 
     def to_dict(self) -> dict:
         return asdict(self)

@@ -147,10 +147,15 @@ class Retriever:
     def load(cls, index_dir: str | Path | None = None, settings: Settings | None = None, **overrides) -> "Retriever":
         from .embed import DIMENSION, model_id
 
-        settings = settings or Settings.from_env(**({"index_dir": Path(index_dir)} if index_dir else {}), **overrides)
-        if index_dir is not None:
-            settings = replace(settings, index_dir=Path(index_dir).resolve())
-        version = load_version(settings.index_dir, model_id(settings.quantize), DIMENSION)
+        from .pgstore import is_url  # issue 20: an index in PostgreSQL is named by a URL, not a path
+
+        location = (index_dir if is_url(index_dir) else Path(index_dir).resolve()) if index_dir else None
+        settings = settings or Settings.from_env(**({"index_dir": location} if location else {}), **overrides)
+        if location is not None:
+            settings = replace(settings, index_dir=location)
+        from .pgstore import open_store  # issue 20: a folder, or a postgresql:// URL (with these settings)
+
+        version = open_store(settings.index_dir, settings, model_id(settings.quantize), DIMENSION)
         return cls(version, settings)
 
     @property

@@ -436,8 +436,15 @@ def create_app(settings: Settings | None = None, retriever: Retriever | None = N
     return app
 
 
-def serve(host: str = "127.0.0.1", port: int = 8000, settings: Settings | None = None) -> None:
-    """Run the API with uvicorn until interrupted (``qa serve``)."""
+def serve(host: str = "127.0.0.1", port: int = 8000, settings: Settings | None = None, workers: int = 1) -> None:
+    """Run the API with uvicorn until interrupted (``qa serve``); ``workers`` processes share the port."""
     import uvicorn
 
+    if workers > 1:  # issue 20: each worker process builds its app from QA_* (the index named as given)
+        import os
+
+        if settings is not None:
+            os.environ["QA_INDEX_DIR"] = str(settings.index_dir)
+        uvicorn.run("qa.server:create_app", factory=True, host=host, port=port, workers=workers, log_level="info")
+        return
     uvicorn.run(create_app(settings=settings), host=host, port=port, log_level="info")

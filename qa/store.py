@@ -74,6 +74,10 @@ class Manifest:
 
 def version_key(index_dir) -> str:
     """Changes whenever a build makes a new index version current (a cache key for a loaded index)."""
+    if isinstance(index_dir, str) and index_dir.startswith(("postgresql://", "postgres://")):
+        from .pgstore import version_key as pg_version_key  # issue 20
+
+        return pg_version_key(index_dir)
     p = Path(index_dir)
     try:
         return (p / "CURRENT").read_text().strip()
@@ -447,6 +451,11 @@ class IndexVersion:
 
 
 def load_version(index_dir: Path, model_id: str, dimension: int) -> IndexVersion:
+    if isinstance(index_dir, str) and index_dir.startswith(("postgresql://", "postgres://")):
+        from .config import Settings  # issue 20: an index in PostgreSQL (same interface, same checks)
+        from .pgstore import open_store
+
+        return open_store(index_dir, Settings.from_env(index_dir=index_dir), model_id, dimension)
     # A build may replace the live version between reading CURRENT and opening its files (the build that
     # made it current then removes the older one): when CURRENT has moved on, load the new one instead.
     for attempt in range(5):
