@@ -230,11 +230,11 @@ def passage_card(retriever, keys, turn_id: int, p, answer, context: bool = True)
     c = p.citation
     with st.container(border=True):
         st.markdown(citation_markdown(p.rank, c))
-        st.markdown(render_passage(p, answer))
+        text = document_text(*keys, c.source)
+        st.markdown(render_passage(p, answer, text))
         also = also_in_markdown(p)
         if also:
             st.caption(also)
-        text = document_text(*keys, c.source)
         if context:
             whole = st.expander("Whole agenda item", key=f"item-{turn_id}-{p.rank}", on_change="rerun")
             if whole.open:  # drawn only when opened
@@ -244,7 +244,7 @@ def passage_card(retriever, keys, turn_id: int, p, answer, context: bool = True)
                         st.caption("The document text is not in the index.")
                     else:
                         with st.container(height=380 if len(window.text) > 1500 else "content", border=False):
-                            st.markdown(render_item_window(window, p, answer))
+                            st.markdown(render_item_window(window, p, answer, text))
         if text is not None:
             row = st.container(horizontal=True, vertical_alignment="center")
             with row:

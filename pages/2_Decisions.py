@@ -11,10 +11,11 @@ import streamlit as st
 
 from qa.chat import (
     ALL_COMMITTEES, citation_markdown, decision_rows, download_name, escape_markdown,
-    render_highlighted, request_rows, rows_to_csv,
+    request_rows, rows_to_csv,
 )
 from qa.config import Settings
 from qa.dates import uk_date
+from qa.display import to_markdown
 from qa.errors import QAError
 from qa.store import version_key
 
@@ -47,7 +48,7 @@ def source_panel(retriever, record, key: str) -> None:
         text = doc[c.start:c.end]
         at = text.find(record.text) if record.text else -1
         spans = [(at, at + len(record.text))] if at >= 0 else []
-        st.markdown(render_highlighted(text, spans))
+        st.markdown(to_markdown(text, spans, doc))
         delivered = getattr(record, "delivered_title", None)
         if delivered:
             when = uk_date(getattr(record, "delivered_date", None)) or "date not stated"

@@ -1,8 +1,10 @@
 """Pure-Python helpers for the chat front end (``app.py``): no Streamlit here, so all of it is unit-tested.
 
-* Safe rendering: document text is shown as text. ``escape_markdown`` turns any string into markdown that
-  displays it literally (no HTML, links, images, emphasis, maths, icons or emoji), and ``render_highlighted``
-  wraps the answering sentences in a highlight *after* escaping, so only our own markup is ever interpreted.
+* Safe rendering: document text is shown as text. ``escape_markdown`` (``qa.display``) turns any string into
+  markdown that displays it literally (no HTML, links, images, emphasis, maths, icons or emoji), and
+  ``render_highlighted`` wraps the answering sentences in a highlight *after* escaping, so only our own markup
+  is ever interpreted. Passages, answers and agenda items are shown through ``qa.display``: the document's
+  own markup and page furniture are left out of what is shown, tables are tables, the span stays verbatim.
 * Citations: one-line labels in UK style, the answering sentences' spans inside a passage, and the
   context window of the passage's whole agenda item.
 * Follow-up questions: "and what did they resolve?" or "what about the board?" are read against the
@@ -19,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .dates import uk_date
+from .display import escape_markdown, inline_plain, to_markdown
 from .records import Answer, Citation, Passage
 from .retrieve import Filters
 
@@ -29,28 +32,6 @@ SECTION_LABELS = {
 }
 
 # ---------------------------------------------------------------------------------------------- escaping
-# Every ASCII punctuation character markdown (CommonMark, GFM, Streamlit's directives) gives a meaning.
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~$:^=\"'%])")
-# Streamlit turns some patterns into markup after escapes are resolved (autolinks "http://", "www.",
-# e-mail addresses, ":material/icon:" and ":emoji:" codes), so a backslash does not stop them; an invisible
-# word joiner inside the trigger does. It is put only where such a pattern would start.
-_WORD_JOINER = "\u2060"
-_TRIGGER = re.compile(r"(?<=:)(?=//|[A-Za-z0-9_+/-]+:)|(?<=\w@)(?=\w)|(?<=\bwww)(?=\.)", re.I)
-
-
-def escape_markdown(text: str) -> str:
-    """``text`` as markdown that Streamlit shows literally, on one logical line or many.
-
-    Markdown control characters are backslash-escaped; ``&``, ``<`` and ``>`` become entities, so
-    ``<script>`` is shown as the characters ``<script>`` and never reaches the page as a tag.
-    """
-    if not text:
-        return ""
-    out = _TRIGGER.sub(_WORD_JOINER, str(text))
-    out = _MD_SPECIAL.sub(r"\\\1", out)
-    return out.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-
-
 _OPEN, _CLOSE = "\ue000", "\ue001"  # highlight marks, placed in the raw text before escaping
 
 
@@ -119,9 +100,10 @@ def render_highlighted(text: str, spans=(), colour: str = "orange") -> str:
     return _escape_block(marked, colour)
 
 
-def render_passage(passage: Passage, answer: Answer | None = None) -> str:
-    """The passage as literal markdown with the sentences of ``answer`` it contains highlighted."""
-    return render_highlighted(passage.text, passage_highlights(passage, answer))
+def render_passage(passage: Passage, answer: Answer | None = None, document: str | None = None) -> str:
+    """The passage as display markdown (``qa.display``) with the sentences of ``answer`` it contains
+    highlighted; ``document`` (the whole text) lets its repeated headers and footers go."""
+    return to_markdown(passage.text, passage_highlights(passage, answer), document)
 
 
 _MARKER = re.compile(r"\s*\[(\d+)\]\s*$")
@@ -134,7 +116,7 @@ def render_answer(answer: Answer) -> str:
     line, then one line per record) becomes the intro and a bulleted list.
     """
     if answer.sentences:
-        return " ".join(f"{escape_markdown(' '.join(s.text.split()))} **[{s.passage_rank}]**"
+        return " ".join(f"{escape_markdown(inline_plain(s.text))} **[{s.passage_rank}]**"
                         for s in answer.sentences)
     out = []
     for line in (answer.text or "").splitlines():
@@ -142,12 +124,12 @@ def render_answer(answer: Answer) -> str:
             continue
         m = _MARKER.search(line)
         if m:
-            body = escape_markdown(" ".join(line[:m.start()].split()))
+            body = escape_markdown(inline_plain(line[:m.start()]))
             out.append(f"- {body} **[{m.group(1)}]**")
         else:
             if out and out[-1].startswith("- "):
                 out.append("")
-            out.append(escape_markdown(" ".join(line.split())))
+            out.append(escape_markdown(inline_plain(line)))
             out.append("")
     return "\n".join(out).strip()
 
@@ -266,10 +248,11 @@ def item_window(retriever, passage: Passage, max_chars: int = 12_000, doc_text: 
                       max(0, c.start - start), min(end, c.end) - start)
 
 
-def render_item_window(window: ItemWindow, passage: Passage, answer: Answer | None) -> str:
-    """The item's text as literal markdown with the answering sentences highlighted."""
+def render_item_window(window: ItemWindow, passage: Passage, answer: Answer | None,
+                       document: str | None = None) -> str:
+    """The item's text as display markdown with the answering sentences highlighted."""
     spans = [(s + window.passage_start, e + window.passage_start) for s, e in passage_highlights(passage, answer)]
-    body = render_highlighted(window.text, spans)
+    body = to_markdown(window.text, spans, document)
     if window.cut_before:
         body = "…  \n" + body
     if window.cut_after:
@@ -512,7 +495,7 @@ def decision_rows(decisions) -> list[dict]:
             "Item": item_label(d.citation) if getattr(d, "citation", None) else (d.item_title or ""),
             "Clause": getattr(d, "clause", None) or "",
             "Kind": getattr(d, "kind", None) or "",
-            "Decision": " ".join((d.text or "").split()),
+            "Decision": inline_plain(d.text or ""),
             "Source": d.citation.source if getattr(d, "citation", None) else "",
         })
     return rows
@@ -532,7 +515,7 @@ def request_rows(requests) -> list[dict]:
             "Date": uk_date(r.meeting_date) or "date not stated",
             "Committee": r.committee or "Committee not stated",
             "Item": item_label(r.citation) if getattr(r, "citation", None) else (r.item_title or ""),
-            "Request": " ".join((r.text or "").split()),
+            "Request": inline_plain(r.text or ""),
             "Status": request_status(r),
             "Delivered by": (f"{delivered} ({when})" if when else delivered) if delivered else "",
             "Reason": getattr(r, "reason", None) or "",

@@ -400,8 +400,9 @@ def test_document_html_renders_as_text(app, monkeypatch):
     ask(app, "what does <script>alert('you')</script> say?")
     texts = all_text(app)
     joined = "\n".join(texts)
-    assert "&lt;script&gt;alert\\(1\\)&lt;/script&gt;" in joined
-    assert "&lt;img src\\=x onerror\\=alert\\(1\\)&gt;" in joined
+    # The document's tags are left out of what is shown (qa.display); its words are shown as text.
+    assert "alert\\(1\\) and bold link i **[1]**" in joined
+    assert "onerror" not in joined and "script&gt;" not in joined.split("say?")[-1]
     for t in texts:
         assert "<script" not in t.lower() and "<img" not in t.lower() and "<b>" not in t.lower(), t
         assert "](" not in t.replace("\\](", "").replace("\\]\\(", "")
@@ -524,3 +525,91 @@ def test_the_note_says_which_typed_words_were_read_as_the_papers_words(retriever
     note = understood_note(retriever.ask("violance reduction network funding"))
     assert note is not None and "“violance” as “violence”" in note
     assert understood_note(retriever.ask("violence reduction network funding")) is None
+
+
+# ================================================================================== qa.display (issue 18)
+MARKUP = ("<sup>", "</p>", "<p>", "####", "**", "pdf icon", "NOT PROTECTIVELY MARKED", "View directions")
+
+
+def _doc(name):
+    return (ROOT / "corpus" / name).read_text(encoding="utf-8")
+
+
+def test_display_removes_markup_and_furniture_from_real_spans():
+    from qa.display import to_markdown, to_plain
+
+    doc = _doc("003_fd0ddd173e8c1014.txt")
+    i = doc.index("Date of next meeting noted on Tuesday 28<sup>th</sup> July 2020")
+    span = doc[i - 300:i + 900]
+    plain = to_plain(span, doc)
+    assert "Date of next meeting noted on Tuesday 28th July 2020 at 1pm." in plain
+    assert "12. DATE OF NEXT MEETING" in plain
+    for bad in MARKUP:
+        assert bad not in plain, bad
+    md = to_markdown(span, [(300, 360)], doc)
+    assert ":orange-background[Date of next meeting noted on Tuesday 28th July" in md
+    assert "**12\\. DATE OF NEXT MEETING**" in md  # a heading is shown bold, its own ** are not
+    assert "<sup>" not in md and "####" not in md and "&lt;" not in md
+    moderngov = _doc("000_e85a23fc583d8396.txt")
+    plain = to_plain(moderngov[:2000], moderngov)
+    assert "Minutes of the previous meeting." in plain and "pdf icon" not in plain
+    assert "View directions" not in plain and "Webcast" not in plain
+
+
+def test_display_shows_tables_as_tables():
+    from qa.display import blocks, to_markdown, to_plain
+
+    doc = _doc("003_fd0ddd173e8c1014.txt")
+    i = doc.index("<p>1.4</p>\t<p>Number of 101 Calls</p>")
+    span = doc[doc.rindex("\n", 0, i - 2) + 1:doc.index("\n", i)]
+    kinds = [b.kind for b in blocks(span, doc)]
+    assert kinds == ["table"], kinds
+    md = to_markdown(span, (), doc)
+    assert md.startswith("| 1\\.3 | 999 Abandonment Rate |") and "\n|---|---|---|---|\n" in md
+    assert "<p>" not in to_plain(span, doc) and "1.4 · Number of 101 Calls · 53987 34809 15632" in to_plain(span, doc)
+
+
+def test_display_highlight_follows_source_offsets():
+    from qa.display import to_markdown
+
+    text = "#### **Title**\n\nThe <b>grant</b> was for asset mapping. Next."
+    s = text.index("The")
+    e = text.index(" Next")
+    md = to_markdown(text, [(s, e)])
+    assert md == "**Title**\n\n:orange-background[The grant was for asset mapping\\.] Next\\."
+
+
+def test_display_html_is_sanitised():
+    from qa.display import to_html
+
+    out = to_html(EVIL + "\n\nsecond <sup>th</sup>", [(8, 16)])
+    assert "<script" not in out and "<img" not in out and "onerror" not in out and "<b>" not in out
+    assert out.startswith('<p><mark class="hit" id="hit">') and "second th" in out
+
+
+def test_add_display_keeps_verbatim_text(retriever):
+    from qa.display import add_display
+
+    answer = retriever.ask("when is the next meeting")
+    out = add_display(answer.to_dict(), retriever.document_text)
+    for p in out["passages"]:
+        c = p["citation"]
+        assert p["text"] == retriever.document_text(c["source"])[c["start"]:c["end"]]
+        for bad in MARKUP:
+            assert bad not in p["display"], (bad, p["display"][:200])
+    if out["answer"]:
+        assert "<sup>" not in out["answer"]["display"]
+        for s in out["answer"]["sentences"]:
+            assert "display" in s and "<sup>" not in s["display"]
+
+
+def test_cli_answer_is_shown_without_markup(index_dir):
+    from click.testing import CliRunner
+
+    from qa.cli import main
+
+    for q in ("when is the next meeting", "Glen Parva prison update"):
+        res = CliRunner().invoke(main, ["ask", q, "--index", str(index_dir)])
+        assert res.exit_code == 0, res.output
+        for bad in MARKUP:
+            assert bad not in res.output, (q, bad)
