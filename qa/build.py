@@ -67,7 +67,15 @@ def _previous(settings: Settings, model_id: str, dim: int, rebuild: bool) -> Ind
     return prev
 
 
-def build_index(settings: Settings, rebuild: bool = False, progress: bool | None = None) -> BuildReport:
+def _reporting(files, on_progress):
+    """Issue 18: ``on_progress(stage, fraction)`` for a progress bar (reading is the first 30%)."""
+    for i, f in enumerate(files):
+        on_progress(f"reading {f.source}", 0.3 * i / max(1, len(files)))
+        yield f
+
+
+def build_index(settings: Settings, rebuild: bool = False, progress: bool | None = None,
+                on_progress=None) -> BuildReport:
     from .chunk import chunk_document
     from .embed import DIMENSION, model_dir, model_id
 
@@ -123,6 +131,8 @@ def build_index(settings: Settings, rebuild: bool = False, progress: bool | None
         from tqdm import tqdm
 
         steps = tqdm(files, desc="reading", unit="file", leave=False)
+    if on_progress is not None:
+        steps = _reporting(files, on_progress)
     for f in steps:
         if prev and prev_files.get(f.source) == f.sha256:
             carry_over(f.source)
@@ -159,7 +169,14 @@ def build_index(settings: Settings, rebuild: bool = False, progress: bool | None
         from .embed import Embedder
 
         embedder = Embedder(settings.quantize)
-        encoded = embedder.encode([t for _, t in pending], batch_size=settings.batch_size, progress=progress)
+        texts = [t for _, t in pending]
+        if on_progress is None:
+            encoded = embedder.encode(texts, batch_size=settings.batch_size, progress=progress)
+        else:  # in slices, so the progress bar moves while embedding (issue 18)
+            step, encoded = settings.batch_size * 4, []
+            for i in range(0, len(texts), step):
+                on_progress(f"embedding passages {i}/{len(texts)}", 0.3 + 0.65 * i / len(texts))
+                encoded.extend(embedder.encode(texts[i:i + step], batch_size=settings.batch_size, progress=False))
         for (row_index, _), vec in zip(pending, encoded):
             new_vectors[row_index] = vec
         report.embedded = len(pending)
@@ -171,6 +188,8 @@ def build_index(settings: Settings, rebuild: bool = False, progress: bool | None
         passages=len(new_rows), meetings=len(meetings), items=len(items), parser_version=PARSER_VERSION,
         created=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
     )
+    if on_progress is not None:
+        on_progress("writing the index", 0.95)
     write_version(settings.index_dir, manifest, documents, new_rows, vectors, settings.ann_threshold)
     report.files = len(documents)
     report.meetings, report.items, report.passages = len(meetings), len(items), len(new_rows)

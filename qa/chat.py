@@ -17,7 +17,7 @@ import csv
 import datetime as dt
 import io
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from .dates import uk_date
@@ -192,10 +192,10 @@ def citation_markdown(rank: int, c: Citation) -> str:
     return f"**[{rank}]** " + " · ".join(escape_markdown(p) for p in citation_parts(c))
 
 
-def also_in_markdown(passage: Passage) -> str | None:
+def also_in_markdown(passage: Passage, title_of=lambda source: source) -> str | None:
     if not passage.also_in:
         return None
-    places = [f"{escape_markdown(o.source)} ({escape_markdown(uk_date(o.meeting_date) or 'date not stated')})"
+    places = [f"{escape_markdown(title_of(o.source))} ({escape_markdown(uk_date(o.meeting_date) or 'date not stated')})"
               for o in passage.also_in]
     return "Also in " + "; ".join(places)
 
@@ -535,3 +535,76 @@ def rows_to_csv(rows: list[dict]) -> str:
         writer.writerow({k: ("'" + v if isinstance(v, str) and v[:1] in ("=", "+", "-", "@", "\t", "\r") else v)
                          for k, v in row.items()})
     return buf.getvalue()
+
+
+# ---------------------------------------------------------------------------------------------- a turn
+def _stem(word: str) -> str:
+    return word[:5] if len(word) > 5 else word
+
+
+def follow_up_found(question: str, previous: Answer | None, answer: Answer) -> bool:
+    """Whether a follow-up's scoped answer speaks to what the follow-up adds: one of its own topic words (not
+    already in the earlier item's title or question) is in the passages found. Nothing to check: True."""
+    if previous is None or answer.abstained:
+        return not answer.abstained
+    known = set()
+    top = previous.passages[0].citation if previous.passages else None
+    for text in (previous.question, top.item_title if top else ""):
+        known.update(_stem(w) for w in topic_words(text or ""))
+    new = [w for w in topic_words(question) if _stem(w) not in known and not w.isdigit()]
+    if not new:
+        return True
+    found = " ".join(p.text.lower() for p in answer.passages)
+    return any(_stem(w) in found for w in new)
+
+
+def answer_turn(retriever, question: str, previous: Answer | None, sidebar: Filters | None) -> tuple[Plan, Answer]:
+    """Ask ``question``: a follow-up is first asked within the earlier answer's meeting or item; when that
+    scoped search finds nothing relevant (abstains, or its passages never mention what the follow-up adds),
+    the question is asked again on its own, and if that finds nothing either the turn abstains, rather than
+    answering from the earlier item."""
+    plan = plan_question(question, previous, sidebar)
+    answer = retriever.ask(plan.question, filters=plan.filters)
+    if plan.follow_up is None:
+        return plan, answer
+    if not answer.abstained and not follow_up_found(question, previous, answer):
+        new = [w for w in topic_words(question) if _stem(w) not in {_stem(x) for x in topic_words(previous.question)}]
+        answer = replace(answer, abstained=True, text=None, sentences=(),
+                         message="Not found in the earlier item.",
+                         understood={**(answer.understood or {}), "abstained_because":
+                                     f"the earlier item does not mention {', '.join(new[:3]) or 'this'}"})
+    if answer.abstained:
+        alone = retriever.ask(question, filters=sidebar)
+        if not alone.abstained:
+            return Plan(question, sidebar, None, None), alone
+    return plan, answer
+
+
+# ---------------------------------------------------------------------------------------------- export
+def conversation_markdown(turns: list[dict], title_of=lambda source: source) -> str:
+    """The conversation as Markdown: each question, its answer, and its cited sources (title, committee,
+    date, item, page, file and offsets), so it can be kept or shared and still checked."""
+    out = ["# Panel papers: conversation", ""]
+    for turn in turns:
+        out += [f"## {turn['question'].strip()}", ""]
+        if turn.get("error"):
+            out += [f"_{turn['error']}_", ""]
+            continue
+        answer: Answer = turn["answer"]
+        if answer.abstained:
+            reason = (answer.understood or {}).get("abstained_because")
+            out += ["Not found in the panel papers." + (f" ({reason})" if reason else ""), ""]
+            continue
+        if answer.sentences:
+            out += [" ".join(f"{inline_plain(s.text)} [{s.passage_rank}]" for s in answer.sentences), ""]
+        else:
+            out += [inline_plain(line) for line in (answer.text or "").splitlines() if line.strip()] + [""]
+        cited = set(cited_ranks(answer)) or {answer.passages[0].rank} if answer.passages else set()
+        for p in answer.passages:
+            if p.rank not in cited:
+                continue
+            c = p.citation
+            out.append(f"[{p.rank}] {title_of(c.source)} · " + " · ".join(citation_parts(c))
+                       + f" · {c.source} [{c.start}, {c.end})")
+        out.append("")
+    return "\n".join(out).rstrip() + "\n"

@@ -44,6 +44,11 @@ class Settings:
     batch_size: int = 32
     # Embedding model precision: "none" (float32) or "int8" (dynamic quantization; measured in README).
     quantize: str = "int8"
+    # Issue 18 (reading and the chat page). Staff password for the Documents page (upload, remove, rebuild)
+    # and the feedback CSV; empty (the default) turns those off, asking stays open to everyone.
+    staff_password: str = ""
+    # Where thumbs up/down are stored (SQLite); empty: "<index folder name>-feedback.sqlite3" beside the index.
+    feedback_db: str = ""
 
     @classmethod
     def from_env(cls, **overrides) -> "Settings":

@@ -444,19 +444,38 @@ def test_decisions_page_loads(app):
     assert app.title[0].value == "Decisions"
     if any("not available" in i.value for i in app.info):
         return  # qa.decisions not there yet: a message, not a crash
-    tables = app.dataframe
+    tables = app.table
     assert tables, "the decisions table"
     decisions = tables[0].value
-    assert list(decisions.columns)[:6] == ["Date", "Committee", "Item", "Clause", "Kind", "Decision"]
+    # st.table: every cell wraps in full (no committee name or decision is cut)
+    assert list(decisions.columns)[1:7] == ["Date", "Committee", "Item", "Clause", "Kind", "Decision"]
     assert any(b.label == "Download CSV" for b in app.get("download_button"))
     assert any(s.value.startswith("Still waiting for") for s in app.subheader)
+    assert PANEL in set(decisions["Committee"]), "full committee names"
+    for text in decisions["Decision"]:
+        for bad in ("**", "<p>", "<sup>", "####"):
+            assert bad not in text
     app.text_input(key="d_query").set_value("Glen Parva").run()
     assert not app.exception
-    narrowed = app.dataframe[0].value
+    narrowed = app.table[0].value
     assert 0 < len(narrowed) < len(decisions)
     assert all("Glen Parva" in f"{r.Item} {r.Decision}" for r in narrowed.itertuples())
     app.selectbox(key="d_committee").select(BOARD).run()
-    assert all(c == BOARD for c in app.dataframe[0].value["Committee"])
+    assert all(c == BOARD for c in app.table[0].value["Committee"])
+    app.selectbox(key="decisions_row").select(0).run()
+    assert not app.exception
+    assert any(m.value.startswith(escape_markdown(BOARD)) for m in app.markdown), "the chosen row's source"
+
+
+def test_decisions_date_filter(app):
+    app.switch_page("pages/2_Decisions.py").run()
+    if not app.table:
+        pytest.skip("no decisions register")
+    every = len(app.table[0].value)
+    app.date_input(key="d_dates").set_value((dt.date(2020, 9, 1), dt.date(2020, 9, 25))).run()
+    assert not app.exception
+    dates = set(app.table[0].value["Date"])
+    assert dates == {"25 September 2020"} and len(app.table[0].value) < every
 
 
 # ---------------------------------------------------------------------------------- no index, then build it
@@ -514,7 +533,8 @@ def test_no_index_offers_build_then_answers(tmp_path, monkeypatch):
     ask(at, "How many missions did the drone surveillance pilot fly?")
     texts = all_text(at)
     assert any("42 missions" in t for t in texts)
-    assert any("&lt;script&gt;" in t for t in texts)
+    # the document's tags are left out of what is shown, never run; the words around them are shown
+    assert not any("&lt;script&gt;" in t or "onerror" in t for t in texts)
     for t in texts:
         assert "<script" not in t.lower() and "<img" not in t.lower(), t
 
