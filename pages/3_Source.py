@@ -43,7 +43,6 @@ def _int(value, default: int) -> int:
 def page() -> None:
     settings = Settings.from_env()
     index_dir, version = str(settings.index_dir), version_key(settings.index_dir)
-    st.page_link("app.py", label="Back to the questions", icon=":material/arrow_back:")
     try:
         retriever = shared_retriever(index_dir, version)
     except QAError as exc:

@@ -542,20 +542,31 @@ def _stem(word: str) -> str:
     return word[:5] if len(word) > 5 else word
 
 
-def follow_up_found(question: str, previous: Answer | None, answer: Answer) -> bool:
-    """Whether a follow-up's scoped answer speaks to what the follow-up adds: one of its own topic words (not
-    already in the earlier item's title or question) is in the passages found. Nothing to check: True."""
+def follow_up_found(question: str, previous: Answer | None, answer: Answer, lexical=None) -> bool:
+    """Whether a follow-up's scoped answer speaks to what the follow-up adds: its own topic words (not already
+    in the earlier question or item title) are in the passages found: the rarest of them (by the index's
+    word weights, when ``lexical`` is given) and at least half of their weight. Nothing to check: True."""
     if previous is None or answer.abstained:
         return not answer.abstained
-    known = set()
     top = previous.passages[0].citation if previous.passages else None
-    for text in (previous.question, top.item_title if top else ""):
-        known.update(_stem(w) for w in topic_words(text or ""))
+    earlier = f"{previous.question} {top.item_title if top and top.item_title else ''}"
+    if lexical is not None:
+        known = set(lexical.tokenize(earlier))
+        weights = {w: wt for w, wt in lexical.weights(" ".join(topic_words(question))).items() if w not in known}
+        if not weights:
+            return True
+        found = set()
+        for p in answer.passages:
+            found.update(lexical.tokenize(p.text))
+        rarest = max(weights, key=weights.get)
+        share = sum(wt for w, wt in weights.items() if w in found) / sum(weights.values())
+        return rarest in found and share >= 0.5
+    known = {_stem(w) for w in topic_words(earlier)}
     new = [w for w in topic_words(question) if _stem(w) not in known and not w.isdigit()]
     if not new:
         return True
-    found = " ".join(p.text.lower() for p in answer.passages)
-    return any(_stem(w) in found for w in new)
+    text = " ".join(p.text.lower() for p in answer.passages)
+    return sum(_stem(w) in text for w in new) * 2 >= len(new)
 
 
 def answer_turn(retriever, question: str, previous: Answer | None, sidebar: Filters | None) -> tuple[Plan, Answer]:
@@ -567,7 +578,8 @@ def answer_turn(retriever, question: str, previous: Answer | None, sidebar: Filt
     answer = retriever.ask(plan.question, filters=plan.filters)
     if plan.follow_up is None:
         return plan, answer
-    if not answer.abstained and not follow_up_found(question, previous, answer):
+    lexical = getattr(getattr(retriever, "version", None), "lexical", None)
+    if not answer.abstained and not follow_up_found(question, previous, answer, lexical):
         new = [w for w in topic_words(question) if _stem(w) not in {_stem(x) for x in topic_words(previous.question)}]
         answer = replace(answer, abstained=True, text=None, sentences=(),
                          message="Not found in the earlier item.",
