@@ -4,7 +4,9 @@ Run with ``streamlit run app.py``. The index and corpus folders come from ``qa.c
 (``QA_INDEX_DIR``, ``QA_CORPUS_DIR``). This file is only the page: the logic lives in ``qa`` (answers in
 ``qa.retrieve``/``qa.answer``, everything chat-specific and unit-tested in ``qa.chat``).
 
-Document text is always shown as text: it goes through ``qa.chat`` escaping, never ``unsafe_allow_html``.
+Document text is always shown as text: it goes through ``qa.display`` (markup and page furniture left out,
+every character escaped), never ``unsafe_allow_html``. Pages: ``pages/2_Decisions.py``, ``pages/3_Source.py``
+(a citation's original, at the words), ``pages/4_Documents.py`` (every document; staff upload and remove).
 """
 from __future__ import annotations
 
@@ -12,16 +14,20 @@ import logging
 import math
 import threading
 import time
+import uuid
 
 import streamlit as st
 
 from qa.chat import (
-    ALL_COMMITTEES, Plan, abstention_markdown, also_in_markdown, citation_markdown, cited_ranks, date_bounds, describe_filters,
-    download_name, escape_markdown, item_window, plan_question, render_answer,
-    render_item_window, render_passage, sidebar_filters, stats_summary, understood_note,
+    ALL_COMMITTEES, abstention_markdown, also_in_markdown, answer_turn, citation_markdown, cited_ranks, date_bounds,
+    describe_filters, download_name, escape_markdown, item_window, render_answer, render_item_window,
+    render_passage, sidebar_filters, stats_summary, understood_note, conversation_markdown,
 )
 from qa.config import Settings
+from qa.documents import build_lock as _build_lock, shared_retriever
 from qa.errors import IndexMismatch, IndexMissing, QAError
+from qa.feedback import FeedbackStore, Vote, feedback_path
+from qa.source_view import original
 from qa.store import version_key
 
 log = logging.getLogger("qa.app")
@@ -37,12 +43,10 @@ MAX_CARDS = 5  # cited passages shown in full; the rest are listed in an expande
 
 
 # ------------------------------------------------------------------------------------------------ resources
-@st.cache_resource(show_spinner="Opening the index…", max_entries=4)
 def load_retriever(index_dir: str, version: str):
-    """One loaded index per index version, shared by every session (a build makes a new version)."""
-    from qa.retrieve import Retriever
-
-    return Retriever.load(index_dir)
+    """One loaded index per index version, shared by every page and session (``qa.documents``)."""
+    with st.spinner("Opening the index…"):
+        return shared_retriever(index_dir, version)
 
 
 @st.cache_resource(show_spinner=False, max_entries=4)
@@ -56,14 +60,18 @@ def warm_up(index_dir: str, version: str) -> bool:
     return True
 
 
-@st.cache_resource(show_spinner=False)
 def build_lock() -> threading.Lock:
-    return threading.Lock()
+    return _build_lock
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
 def document_text(index_dir: str, version: str, source: str) -> str | None:
     return load_retriever(index_dir, version).document_text(source)
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
+def document_title(index_dir: str, version: str, source: str) -> str:
+    return load_retriever(index_dir, version).document_title(source)
 
 
 # ------------------------------------------------------------------------------------------------ building
@@ -146,7 +154,8 @@ def sidebar(stats: dict):
         st.caption(escape_markdown(stats_summary(stats)))
         with st.expander("Documents"):
             for source in stats.get("sources", []):
-                st.text(source)
+                st.text(document_title(*st.session_state["_keys"], source))
+            st.page_link("pages/4_Documents.py", label="All documents", icon=":material/folder_open:")
     return sidebar_filters(committee, start, end, first.isoformat() if first else None,
                            last.isoformat() if last else None, resolutions)
 
@@ -161,17 +170,13 @@ def ask_example(question: str) -> None:
 
 
 def answer_question(retriever, question: str, sidebar_f, previous) -> dict:
-    """Ask; a follow-up that finds nothing in the previous meeting is asked again on its own."""
+    """Ask (``qa.chat.answer_turn``: a follow-up is scoped to the earlier answer, and abstains rather than
+    answering from the earlier item when the scoped search finds nothing relevant)."""
     st.session_state["turn_seq"] = st.session_state.get("turn_seq", 0) + 1
     turn = {"id": st.session_state["turn_seq"], "question": question, "answer": None, "note": None, "filters": None,
             "error": None}
     try:
-        plan = plan_question(question, previous, sidebar_f)
-        answer = retriever.ask(plan.question, filters=plan.filters)
-        if plan.follow_up is not None and answer.abstained:
-            alone = retriever.ask(question, filters=sidebar_f)
-            if not alone.abstained:
-                plan, answer = Plan(question, sidebar_f, None, None), alone
+        plan, answer = answer_turn(retriever, question, previous, sidebar_f)
         turn.update(answer=answer, note=plan.note, filters=describe_filters(plan.filters))
     except QAError as exc:
         turn["error"] = str(exc)
@@ -200,6 +205,7 @@ def render_reply(retriever, keys, turn: dict) -> None:
         st.markdown(render_answer(answer))
     if notes:
         st.caption(escape_markdown(" · ".join(notes)))
+    feedback_row(keys, turn)
     if not answer.passages:
         return
     if answer.abstained:
@@ -230,11 +236,11 @@ def passage_card(retriever, keys, turn_id: int, p, answer, context: bool = True)
     c = p.citation
     with st.container(border=True):
         st.markdown(citation_markdown(p.rank, c))
-        st.markdown(render_passage(p, answer))
-        also = also_in_markdown(p)
+        text = document_text(*keys, c.source)
+        st.markdown(render_passage(p, answer, text))
+        also = also_in_markdown(p, lambda s: document_title(*keys, s))
         if also:
             st.caption(also)
-        text = document_text(*keys, c.source)
         if context:
             whole = st.expander("Whole agenda item", key=f"item-{turn_id}-{p.rank}", on_change="rerun")
             if whole.open:  # drawn only when opened
@@ -244,14 +250,70 @@ def passage_card(retriever, keys, turn_id: int, p, answer, context: bool = True)
                         st.caption("The document text is not in the index.")
                     else:
                         with st.container(height=380 if len(window.text) > 1500 else "content", border=False):
-                            st.markdown(render_item_window(window, p, answer))
-        if text is not None:
-            row = st.container(horizontal=True, vertical_alignment="center")
-            with row:
-                st.download_button("Source document", data=lambda: text, file_name=download_name(c.source),
+                            st.markdown(render_item_window(window, p, answer, text))
+        row = st.container(horizontal=True, vertical_alignment="center")
+        with row:
+            spans = [(s + c.start, e + c.start) for s, e in passage_highlights_of(p, answer)]
+            st.page_link("pages/3_Source.py", label=f"Open page {c.page}" if c.page else "Open the source",
+                         icon=":material/open_in_new:", query_params=source_params(c, spans))
+            orig = original(retriever.settings.corpus_dir, c.source)
+            if orig is not None:
+                st.download_button("Original", data=lambda: orig.path.read_bytes(), file_name=orig.name,
+                                   mime=orig.mime, key=f"dl-{turn_id}-{p.rank}", on_click="ignore",
+                                   icon=":material/download:", type="tertiary", help=f"Download {orig.name}")
+            elif text is not None:
+                st.download_button("Document text", data=lambda: text, file_name=download_name(c.source),
                                    mime="text/plain", key=f"dl-{turn_id}-{p.rank}", on_click="ignore",
                                    icon=":material/download:", type="tertiary")
-                st.caption(escape_markdown(c.source + (f", page {c.page}" if c.page else "")))
+            st.caption(escape_markdown(document_title(*keys, c.source) + (f", page {c.page}" if c.page else "")),
+                       help=f"File: {c.source}")
+
+
+def passage_highlights_of(p, answer):
+    from qa.chat import passage_highlights
+
+    return passage_highlights(p, answer)
+
+
+def source_params(c, spans) -> dict:
+    """The source page's query: the citation's span and the highlighted sentences (document offsets)."""
+    q = {"source": c.source, "start": str(c.start), "end": str(c.end)}
+    if spans:
+        q["hl"] = ",".join(f"{s}-{e}" for s, e in spans)
+    return q
+
+
+def feedback_row(keys, turn: dict) -> None:
+    """Thumbs up/down and an optional comment, stored in SQLite beside the index (``qa.feedback``)."""
+    answer = turn["answer"]
+    key = f"fb-{turn['id']}"
+
+    def save() -> None:
+        rating = st.session_state.get(key)
+        if rating is None:
+            return
+        sid = st.session_state.setdefault("session_id", uuid.uuid4().hex)
+        shown = render_answer(answer) if not answer.abstained else abstention_markdown(answer)
+        sources = "; ".join(f"[{p.rank}] {document_title(*keys, p.citation.source)} ({p.citation.source})"
+                            for p in answer.passages)
+        try:
+            FeedbackStore(feedback_path(Settings.from_env())).add(Vote(
+                key=f"{sid}-{turn['id']}", question=turn["question"], answer=shown, sources=sources,
+                index_version=keys[1], rating=1 if rating == 1 else -1,
+                comment=st.session_state.get(f"{key}-comment", "")))
+            st.session_state[f"{key}-saved"] = True
+        except Exception:
+            log.exception("saving feedback failed")
+            st.session_state[f"{key}-saved"] = False
+
+    with st.container(horizontal=True, vertical_alignment="center"):
+        st.feedback("thumbs", key=key, on_change=save)
+        if st.session_state.get(key) is not None:
+            st.text_input("Comment (optional)", key=f"{key}-comment", on_change=save, max_chars=2000,
+                          placeholder="What was right or wrong? (optional)", label_visibility="collapsed")
+    saved = st.session_state.get(f"{key}-saved")
+    if saved is not None:
+        st.caption("Thanks: your feedback is saved." if saved else "Your feedback could not be saved.")
 
 
 def chat_page() -> None:
@@ -267,6 +329,7 @@ def chat_page() -> None:
         st.error(escape_markdown(str(exc)))
         return
     keys = (index_dir, version)
+    st.session_state["_keys"] = keys
     stats = retriever.stats()
     sidebar_f = sidebar(stats)
     history: list = st.session_state.setdefault("messages", [])
@@ -301,6 +364,10 @@ def chat_page() -> None:
         history.append(turn)
     if history:
         with head:  # filled in last, so it appears with the first answer
+            st.download_button("Export", data=conversation_markdown(history, lambda s: document_title(*keys, s)),
+                               file_name="conversation.md", mime="text/markdown", key="export_chat",
+                               on_click="ignore", icon=":material/ios_share:",
+                               help="The conversation as Markdown, with its citations")
             st.button("New chat", key="new_chat", on_click=new_chat, icon=":material/add_comment:")
     warm_up(index_dir, version)
 
@@ -310,6 +377,9 @@ def main() -> None:
     pages = [
         st.Page(chat_page, title="Ask the papers", icon=":material/forum:", default=True, url_path="ask"),
         st.Page("pages/2_Decisions.py", title="Decisions", icon=":material/gavel:", url_path="decisions"),
+        st.Page("pages/4_Documents.py", title="Documents", icon=":material/folder_open:", url_path="documents"),
+        st.Page("pages/3_Source.py", title="Source", icon=":material/description:", url_path="source",
+                visibility="hidden"),
     ]
     page = st.navigation(pages)
     try:

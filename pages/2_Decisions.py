@@ -10,11 +10,13 @@ import logging
 import streamlit as st
 
 from qa.chat import (
-    ALL_COMMITTEES, citation_markdown, decision_rows, download_name, escape_markdown,
-    render_highlighted, request_rows, rows_to_csv,
+    ALL_COMMITTEES, citation_markdown, date_bounds, decision_rows, escape_markdown,
+    request_rows, rows_to_csv,
 )
 from qa.config import Settings
 from qa.dates import uk_date
+from qa.display import to_markdown
+from qa.documents import shared_retriever
 from qa.errors import QAError
 from qa.store import version_key
 
@@ -23,11 +25,8 @@ KINDS = ("noted", "approved", "requested", "scheduled", "elected", "excluded", "
 ALL_KINDS = "All kinds"
 
 
-@st.cache_resource(show_spinner="Opening the index…", max_entries=4)
 def _retriever(index_dir: str, version: str):
-    from qa.retrieve import Retriever
-
-    return Retriever.load(index_dir)
+    return shared_retriever(index_dir, version)
 
 
 @st.cache_resource(show_spinner="Reading the decisions register…", max_entries=4)
@@ -47,31 +46,42 @@ def source_panel(retriever, record, key: str) -> None:
         text = doc[c.start:c.end]
         at = text.find(record.text) if record.text else -1
         spans = [(at, at + len(record.text))] if at >= 0 else []
-        st.markdown(render_highlighted(text, spans))
+        st.markdown(to_markdown(text, spans, doc))
         delivered = getattr(record, "delivered_title", None)
         if delivered:
             when = uk_date(getattr(record, "delivered_date", None)) or "date not stated"
             st.markdown(f"**Delivered by** {escape_markdown(delivered)} ({escape_markdown(when)})")
         with st.container(horizontal=True, vertical_alignment="center"):
-            st.download_button("Source document", data=lambda: doc, file_name=download_name(c.source),
-                               mime="text/plain", key=key, on_click="ignore", icon=":material/download:",
-                               type="tertiary")
-            st.caption(escape_markdown(c.source + (f", page {c.page}" if c.page else "")))
+            q = {"source": c.source, "start": str(c.start), "end": str(c.end)}
+            if spans:
+                q["hl"] = f"{c.start + spans[0][0]}-{c.start + spans[0][1]}"
+            st.page_link("pages/3_Source.py", label=f"Open page {c.page}" if c.page else "Open the source",
+                         icon=":material/open_in_new:", query_params=q)
+            st.caption(escape_markdown(retriever.document_title(c.source) + (f", page {c.page}" if c.page else "")),
+                       help=f"File: {c.source}")
 
 
-def records_table(retriever, rows: list[dict], records: list, name: str, widths: dict) -> bool:
-    """A selectable table of register records (column order and widths from ``widths``; None = default),
-    its CSV download, and the source passage of the selected row. Returns whether a row is selected."""
-    event = st.dataframe(
-        rows, key=f"{name}_table", hide_index=True, on_select="rerun", selection_mode="single-row",
-        column_order=tuple(widths),
-        column_config={col: st.column_config.TextColumn(width=w) for col, w in widths.items() if w is not None},
-    )
+PAGE_ROWS = 50
+
+
+def records_table(retriever, rows: list[dict], records: list, name: str, columns: tuple) -> bool:
+    """Register records as a table whose text wraps in full (committee names and decisions are never cut),
+    50 rows a page, its CSV download (every matching row), and the source passage of a chosen row.
+    Returns whether a row is chosen."""
+    pages = max(1, -(-len(rows) // PAGE_ROWS))
+    at = 0
+    if pages > 1:
+        n = st.number_input(f"Page (of {pages})", min_value=1, max_value=pages, value=1, step=1, key=f"{name}_page")
+        at = (int(n) - 1) * PAGE_ROWS
+    shown = rows[at:at + PAGE_ROWS]
+    st.table([{"#": at + i + 1, **{c: r.get(c, "") for c in columns}} for i, r in enumerate(shown)])
     st.download_button("Download CSV", data=rows_to_csv(rows), file_name=f"{name}.csv", mime="text/csv",
                        key=f"{name}_csv", on_click="ignore", icon=":material/download:")
-    selected = list(event.selection.rows) if event is not None else []
-    if selected and selected[0] < len(records):
-        source_panel(retriever, records[selected[0]], key=f"{name[:-1]}_source")
+    labels = {i: f"{i + 1}. {rows[i].get('Date', '')} · {rows[i].get('Item', '')}"[:120] for i in range(len(rows))}
+    choice = st.selectbox("Read the passage of row", list(labels), index=None, format_func=labels.get,
+                          key=f"{name}_row", placeholder="Choose a row")
+    if choice is not None and choice < len(records):
+        source_panel(retriever, records[choice], key=f"{name[:-1]}_source")
         return True
     return False
 
@@ -94,27 +104,36 @@ def page() -> None:
         st.info("The decisions register is not available in this version yet.")
         return
 
-    committees = retriever.stats().get("committees", [])
+    stats = retriever.stats()
+    committees = stats.get("committees", [])
     query = st.text_input("Search decisions and requests", key="d_query", placeholder="e.g. precept, Glen Parva")
-    left, right = st.columns(2)
+    left, mid, right = st.columns([2, 1, 1])
     committee = left.selectbox("Committee", [ALL_COMMITTEES, *committees], key="d_committee")
-    kind = right.selectbox("Kind of decision", [ALL_KINDS, *KINDS], key="d_kind")
+    kind = mid.selectbox("Kind of decision", [ALL_KINDS, *KINDS], key="d_kind")
+    first, last = date_bounds(stats)
+    span = None
+    if first and last:
+        span = right.date_input("Meetings from, to", value=(first, last), min_value=first, max_value=last,
+                                format="DD/MM/YYYY", key="d_dates")
     committee = None if committee == ALL_COMMITTEES else committee
     query = query.strip() or None
 
-    decisions = list(register.find_decisions(query=query, committee=committee,
-                                             kind=None if kind == ALL_KINDS else kind))
+    def in_dates(r) -> bool:
+        if not span or len(span) != 2 or (span[0] == first and span[1] == last):
+            return True
+        return bool(r.meeting_date) and span[0].isoformat() <= r.meeting_date <= span[1].isoformat()
+
+    decisions = [d for d in register.find_decisions(query=query, committee=committee,
+                                                    kind=None if kind == ALL_KINDS else kind) if in_dates(d)]
     rows = decision_rows(decisions)
     st.subheader(f"Resolutions ({len(rows)})")
     if not rows:
         st.caption("No decisions match.")
     else:
-        if not records_table(retriever, rows, decisions, "decisions",
-                             {"Date": 140, "Item": "medium", "Clause": "small", "Kind": "small",
-                              "Decision": "large", "Committee": "medium"}):
-            st.caption("Select a row to read the passage it comes from.")
+        records_table(retriever, rows, decisions, "decisions",
+                      ("Date", "Committee", "Item", "Clause", "Kind", "Decision"))
 
-    requests = list(register.find_requests(query=query, committee=committee, open_only=False))
+    requests = [r for r in register.find_requests(query=query, committee=committee, open_only=False) if in_dates(r)]
     open_requests = [r for r in requests if getattr(r, "status", None) == "open"]
     st.subheader(f"Still waiting for ({len(open_requests)})")
     st.caption("What a meeting asked to come back (a report, an update, a visit) and has not yet been seen "
@@ -126,8 +145,7 @@ def page() -> None:
         st.caption("No open requests." if not show_all else "No requests match.")
         return
     records_table(retriever, req_rows, shown, "requests",
-                  {"Status": "small", "Date": 140, "Item": "medium", "Request": "large", "Delivered by": None,
-                   "Reason": None, "Committee": "medium"})
+                  ("Status", "Date", "Committee", "Item", "Request", "Delivered by"))
 
 
 try:

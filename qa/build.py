@@ -72,13 +72,22 @@ def _previous(settings: Settings, model_id: str, dim: int) -> IndexVersion | Non
     return prev
 
 
-def build_index(settings: Settings, rebuild: bool = False, progress: bool | None = None) -> BuildReport:
-    """Build or update the index; one build per index folder at a time (see ``store.build_lock``)."""
+def _reporting(files, on_progress):
+    """Issue 18: ``on_progress(stage, fraction)`` for a progress bar (reading is the first 30%)."""
+    for i, f in enumerate(files):
+        on_progress(f"reading {f.source}", 0.3 * i / max(1, len(files)))
+        yield f
+
+
+def build_index(settings: Settings, rebuild: bool = False, progress: bool | None = None,
+                on_progress=None) -> BuildReport:
+    """Build or update the index; one build per index folder at a time (see ``store.build_lock``).
+    ``on_progress(stage, fraction)``, when given, is told how far the build has got (a progress bar)."""
     with build_lock(settings.index_dir, settings.lock_timeout):
-        return _build(settings, rebuild, progress)
+        return _build(settings, rebuild, progress, on_progress)
 
 
-def _build(settings: Settings, rebuild: bool, progress: bool | None) -> BuildReport:
+def _build(settings: Settings, rebuild: bool, progress: bool | None, on_progress=None) -> BuildReport:
     from .answer import sentences as split_sentences
     from .chunk import chunk_document
     from .embed import DIMENSION, model_dir, model_id
@@ -154,6 +163,8 @@ def _build(settings: Settings, rebuild: bool, progress: bool | None) -> BuildRep
         from tqdm import tqdm
 
         steps = tqdm(files, desc="reading", unit="file", leave=False)
+    if on_progress is not None:
+        steps = _reporting(files, on_progress)
     for f in steps:
         if prev and prev_files.get(f.source) == f.sha256:
             carry_over(f.source)
@@ -188,7 +199,11 @@ def _build(settings: Settings, rebuild: bool, progress: bool | None) -> BuildRep
         from .embed import Embedder
 
         embedder = Embedder(settings.quantize)
+        if on_progress is not None:
+            on_progress(f"embedding {len(pending)} passages", 0.3)
         _encode_into(embedder, pending, new_vectors, progress)
+        if on_progress is not None:
+            on_progress(f"embedding {len(sentence_pending)} sentences", 0.6)
         _encode_into(embedder, sentence_pending, sentence_vecs, progress)
         report.embedded = len(pending)
     vectors = np.stack(new_vectors).astype(np.float32) if new_vectors else np.zeros((0, DIMENSION), np.float32)
@@ -205,6 +220,8 @@ def _build(settings: Settings, rebuild: bool, progress: bool | None) -> BuildRep
         created=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         extra={"sentences": len(sentence_rows)},
     )
+    if on_progress is not None:
+        on_progress("writing the index", 0.95)
     write_version(settings.index_dir, manifest, documents, new_rows, vectors, settings.ann_threshold,
                   sentence_rows, svectors)
     report.files = len(documents)

@@ -1,8 +1,10 @@
 """Pure-Python helpers for the chat front end (``app.py``): no Streamlit here, so all of it is unit-tested.
 
-* Safe rendering: document text is shown as text. ``escape_markdown`` turns any string into markdown that
-  displays it literally (no HTML, links, images, emphasis, maths, icons or emoji), and ``render_highlighted``
-  wraps the answering sentences in a highlight *after* escaping, so only our own markup is ever interpreted.
+* Safe rendering: document text is shown as text. ``escape_markdown`` (``qa.display``) turns any string into
+  markdown that displays it literally (no HTML, links, images, emphasis, maths, icons or emoji), and
+  ``render_highlighted`` wraps the answering sentences in a highlight *after* escaping, so only our own markup
+  is ever interpreted. Passages, answers and agenda items are shown through ``qa.display``: the document's
+  own markup and page furniture are left out of what is shown, tables are tables, the span stays verbatim.
 * Citations: one-line labels in UK style, the answering sentences' spans inside a passage, and the
   context window of the passage's whole agenda item.
 * Follow-up questions: "and what did they resolve?" or "what about the board?" are read against the
@@ -15,10 +17,11 @@ import csv
 import datetime as dt
 import io
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from .dates import uk_date
+from .display import escape_markdown, inline_plain, to_markdown
 from .records import Answer, Citation, Passage
 from .retrieve import Filters
 
@@ -29,28 +32,6 @@ SECTION_LABELS = {
 }
 
 # ---------------------------------------------------------------------------------------------- escaping
-# Every ASCII punctuation character markdown (CommonMark, GFM, Streamlit's directives) gives a meaning.
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~$:^=\"'%])")
-# Streamlit turns some patterns into markup after escapes are resolved (autolinks "http://", "www.",
-# e-mail addresses, ":material/icon:" and ":emoji:" codes), so a backslash does not stop them; an invisible
-# word joiner inside the trigger does. It is put only where such a pattern would start.
-_WORD_JOINER = "\u2060"
-_TRIGGER = re.compile(r"(?<=:)(?=//|[A-Za-z0-9_+/-]+:)|(?<=\w@)(?=\w)|(?<=\bwww)(?=\.)", re.I)
-
-
-def escape_markdown(text: str) -> str:
-    """``text`` as markdown that Streamlit shows literally, on one logical line or many.
-
-    Markdown control characters are backslash-escaped; ``&``, ``<`` and ``>`` become entities, so
-    ``<script>`` is shown as the characters ``<script>`` and never reaches the page as a tag.
-    """
-    if not text:
-        return ""
-    out = _TRIGGER.sub(_WORD_JOINER, str(text))
-    out = _MD_SPECIAL.sub(r"\\\1", out)
-    return out.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-
-
 _OPEN, _CLOSE = "\ue000", "\ue001"  # highlight marks, placed in the raw text before escaping
 
 
@@ -119,9 +100,10 @@ def render_highlighted(text: str, spans=(), colour: str = "orange") -> str:
     return _escape_block(marked, colour)
 
 
-def render_passage(passage: Passage, answer: Answer | None = None) -> str:
-    """The passage as literal markdown with the sentences of ``answer`` it contains highlighted."""
-    return render_highlighted(passage.text, passage_highlights(passage, answer))
+def render_passage(passage: Passage, answer: Answer | None = None, document: str | None = None) -> str:
+    """The passage as display markdown (``qa.display``) with the sentences of ``answer`` it contains
+    highlighted; ``document`` (the whole text) lets its repeated headers and footers go."""
+    return to_markdown(passage.text, passage_highlights(passage, answer), document)
 
 
 _MARKER = re.compile(r"\s*\[(\d+)\]\s*$")
@@ -134,7 +116,7 @@ def render_answer(answer: Answer) -> str:
     line, then one line per record) becomes the intro and a bulleted list.
     """
     if answer.sentences:
-        return " ".join(f"{escape_markdown(' '.join(s.text.split()))} **[{s.passage_rank}]**"
+        return " ".join(f"{escape_markdown(inline_plain(s.text))} **[{s.passage_rank}]**"
                         for s in answer.sentences)
     out = []
     for line in (answer.text or "").splitlines():
@@ -142,12 +124,12 @@ def render_answer(answer: Answer) -> str:
             continue
         m = _MARKER.search(line)
         if m:
-            body = escape_markdown(" ".join(line[:m.start()].split()))
+            body = escape_markdown(inline_plain(line[:m.start()]))
             out.append(f"- {body} **[{m.group(1)}]**")
         else:
             if out and out[-1].startswith("- "):
                 out.append("")
-            out.append(escape_markdown(" ".join(line.split())))
+            out.append(escape_markdown(inline_plain(line)))
             out.append("")
     return "\n".join(out).strip()
 
@@ -210,10 +192,10 @@ def citation_markdown(rank: int, c: Citation) -> str:
     return f"**[{rank}]** " + " · ".join(escape_markdown(p) for p in citation_parts(c))
 
 
-def also_in_markdown(passage: Passage) -> str | None:
+def also_in_markdown(passage: Passage, title_of=lambda source: source) -> str | None:
     if not passage.also_in:
         return None
-    places = [f"{escape_markdown(o.source)} ({escape_markdown(uk_date(o.meeting_date) or 'date not stated')})"
+    places = [f"{escape_markdown(title_of(o.source))} ({escape_markdown(uk_date(o.meeting_date) or 'date not stated')})"
               for o in passage.also_in]
     return "Also in " + "; ".join(places)
 
@@ -266,10 +248,11 @@ def item_window(retriever, passage: Passage, max_chars: int = 12_000, doc_text: 
                       max(0, c.start - start), min(end, c.end) - start)
 
 
-def render_item_window(window: ItemWindow, passage: Passage, answer: Answer | None) -> str:
-    """The item's text as literal markdown with the answering sentences highlighted."""
+def render_item_window(window: ItemWindow, passage: Passage, answer: Answer | None,
+                       document: str | None = None) -> str:
+    """The item's text as display markdown with the answering sentences highlighted."""
     spans = [(s + window.passage_start, e + window.passage_start) for s, e in passage_highlights(passage, answer)]
-    body = render_highlighted(window.text, spans)
+    body = to_markdown(window.text, spans, document)
     if window.cut_before:
         body = "…  \n" + body
     if window.cut_after:
@@ -512,7 +495,7 @@ def decision_rows(decisions) -> list[dict]:
             "Item": item_label(d.citation) if getattr(d, "citation", None) else (d.item_title or ""),
             "Clause": getattr(d, "clause", None) or "",
             "Kind": getattr(d, "kind", None) or "",
-            "Decision": " ".join((d.text or "").split()),
+            "Decision": inline_plain(d.text or ""),
             "Source": d.citation.source if getattr(d, "citation", None) else "",
         })
     return rows
@@ -532,7 +515,7 @@ def request_rows(requests) -> list[dict]:
             "Date": uk_date(r.meeting_date) or "date not stated",
             "Committee": r.committee or "Committee not stated",
             "Item": item_label(r.citation) if getattr(r, "citation", None) else (r.item_title or ""),
-            "Request": " ".join((r.text or "").split()),
+            "Request": inline_plain(r.text or ""),
             "Status": request_status(r),
             "Delivered by": (f"{delivered} ({when})" if when else delivered) if delivered else "",
             "Reason": getattr(r, "reason", None) or "",
@@ -552,3 +535,88 @@ def rows_to_csv(rows: list[dict]) -> str:
         writer.writerow({k: ("'" + v if isinstance(v, str) and v[:1] in ("=", "+", "-", "@", "\t", "\r") else v)
                          for k, v in row.items()})
     return buf.getvalue()
+
+
+# ---------------------------------------------------------------------------------------------- a turn
+def _stem(word: str) -> str:
+    return word[:5] if len(word) > 5 else word
+
+
+def follow_up_found(question: str, previous: Answer | None, answer: Answer, lexical=None) -> bool:
+    """Whether a follow-up's scoped answer speaks to what the follow-up adds: its own topic words (not already
+    in the earlier question or item title) are in the passages found: the rarest of them (by the index's
+    word weights, when ``lexical`` is given) and at least half of their weight. Nothing to check: True."""
+    if previous is None or answer.abstained:
+        return not answer.abstained
+    top = previous.passages[0].citation if previous.passages else None
+    earlier = f"{previous.question} {top.item_title if top and top.item_title else ''}"
+    if lexical is not None:
+        known = set(lexical.tokenize(earlier))
+        weights = {w: wt for w, wt in lexical.weights(" ".join(topic_words(question))).items() if w not in known}
+        if not weights:
+            return True
+        found = set()
+        for p in answer.passages:
+            found.update(lexical.tokenize(p.text))
+        rarest = max(weights, key=weights.get)
+        share = sum(wt for w, wt in weights.items() if w in found) / sum(weights.values())
+        return rarest in found and share >= 0.5
+    known = {_stem(w) for w in topic_words(earlier)}
+    new = [w for w in topic_words(question) if _stem(w) not in known and not w.isdigit()]
+    if not new:
+        return True
+    text = " ".join(p.text.lower() for p in answer.passages)
+    return sum(_stem(w) in text for w in new) * 2 >= len(new)
+
+
+def answer_turn(retriever, question: str, previous: Answer | None, sidebar: Filters | None) -> tuple[Plan, Answer]:
+    """Ask ``question``: a follow-up is first asked within the earlier answer's meeting or item; when that
+    scoped search finds nothing relevant (abstains, or its passages never mention what the follow-up adds),
+    the question is asked again on its own, and if that finds nothing either the turn abstains, rather than
+    answering from the earlier item."""
+    plan = plan_question(question, previous, sidebar)
+    answer = retriever.ask(plan.question, filters=plan.filters)
+    if plan.follow_up is None:
+        return plan, answer
+    lexical = getattr(getattr(retriever, "version", None), "lexical", None)
+    if not answer.abstained and not follow_up_found(question, previous, answer, lexical):
+        new = [w for w in topic_words(question) if _stem(w) not in {_stem(x) for x in topic_words(previous.question)}]
+        answer = replace(answer, abstained=True, text=None, sentences=(),
+                         message="Not found in the earlier item.",
+                         understood={**(answer.understood or {}), "abstained_because":
+                                     f"the earlier item does not mention {', '.join(new[:3]) or 'this'}"})
+    if answer.abstained:
+        alone = retriever.ask(question, filters=sidebar)
+        if not alone.abstained:
+            return Plan(question, sidebar, None, None), alone
+    return plan, answer
+
+
+# ---------------------------------------------------------------------------------------------- export
+def conversation_markdown(turns: list[dict], title_of=lambda source: source) -> str:
+    """The conversation as Markdown: each question, its answer, and its cited sources (title, committee,
+    date, item, page, file and offsets), so it can be kept or shared and still checked."""
+    out = ["# Panel papers: conversation", ""]
+    for turn in turns:
+        out += [f"## {turn['question'].strip()}", ""]
+        if turn.get("error"):
+            out += [f"_{turn['error']}_", ""]
+            continue
+        answer: Answer = turn["answer"]
+        if answer.abstained:
+            reason = (answer.understood or {}).get("abstained_because")
+            out += ["Not found in the panel papers." + (f" ({reason})" if reason else ""), ""]
+            continue
+        if answer.sentences:
+            out += [" ".join(f"{inline_plain(s.text)} [{s.passage_rank}]" for s in answer.sentences), ""]
+        else:
+            out += [inline_plain(line) for line in (answer.text or "").splitlines() if line.strip()] + [""]
+        cited = set(cited_ranks(answer)) or {answer.passages[0].rank} if answer.passages else set()
+        for p in answer.passages:
+            if p.rank not in cited:
+                continue
+            c = p.citation
+            out.append(f"[{p.rank}] {title_of(c.source)} · " + " · ".join(citation_parts(c))
+                       + f" · {c.source} [{c.start}, {c.end})")
+        out.append("")
+    return "\n".join(out).rstrip() + "\n"

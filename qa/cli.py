@@ -147,27 +147,34 @@ def ask(question, question_file, index_dir, k, as_json, committee, since, until,
             click.echo(json.dumps({"question": q, "error": str(exc)}))
             continue
         if as_json:
-            click.echo(json.dumps(answer.to_dict(), ensure_ascii=False))
+            from .display import add_display  # display fields beside the verbatim text (issue 18)
+
+            click.echo(json.dumps(add_display(answer.to_dict(), retriever.document_text), ensure_ascii=False))
         else:
             from .ingest import printable
 
-            click.echo(printable(render_answer(answer), keep_newlines=True))
+            click.echo(printable(render_answer(answer, retriever), keep_newlines=True))
 
 
-def render_answer(answer) -> str:
+def render_answer(answer, retriever=None) -> str:
     from .dates import uk_date
+    from .display import add_display
 
+    shown = add_display(answer.to_dict(), retriever.document_text if retriever else (lambda s: None))
     lines = []
     if answer.abstained:
         lines.append(answer.message)
     elif answer.text:
-        lines.append(answer.text)
+        lines.append(shown["answer"]["display"])
     lines.append("")
     for p in answer.passages:
         c = p.citation
         item = f"item {c.item_number}: {c.item_title}" if c.item_number else (c.item_title or "no item")
         lines.append(f"[{p.rank}] {c.committee or 'committee not stated'} · {uk_date(c.meeting_date) or 'date not stated'}"
                      f" · {item} · {c.section} · {c.source}:{c.start}-{c.end}" + (f" p.{c.page}" if c.page else ""))
+        title = getattr(retriever, "document_title", None)
+        if title is not None:
+            lines.append("    " + title(c.source))
         lines.append("    " + preview(p, answer))
         for other in p.also_in:
             lines.append(f"    also in {other.source} ({uk_date(other.meeting_date) or 'date not stated'})")
@@ -182,7 +189,9 @@ def preview(passage, answer, width: int = 400) -> str:
     if at is None and passage.matched:
         at = passage.matched[0]
     offset = min(max(0, (at if at is not None else c.start) - c.start), len(passage.text))
-    snippet = " ".join(passage.text[offset:].split())
+    from .display import inline_plain
+
+    snippet = inline_plain(passage.text[offset:])
     return ("…" if offset else "") + snippet[:width] + ("…" if len(snippet) > width else "")
 
 

@@ -60,6 +60,11 @@ class Settings:
     corpora: str = ""
     pg_pool_size: int = 4
     hnsw_ef_search: int = 100
+    # Issue 18 (reading and the chat page). Staff password for the Documents page (upload, remove, rebuild)
+    # and the feedback CSV; empty (the default) turns those off, asking stays open to everyone.
+    staff_password: str = ""
+    # Where thumbs up/down are stored (SQLite); empty: "<index folder name>-feedback.sqlite3" beside the index.
+    feedback_db: str = ""
 
     @classmethod
     def from_env(cls, **overrides) -> "Settings":

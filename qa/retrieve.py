@@ -478,6 +478,16 @@ class Retriever:
         doc = self.version.document(source)
         return doc["text"] if doc else None
 
+    def document_title(self, source: str) -> str:
+        """The document's title from its parse (issue 18, ``qa.titles``); the file name if not indexed."""
+        from .titles import title_of
+
+        cache = self.__dict__.setdefault("_titles", {})
+        if source not in cache:
+            stored = self.version.document(source)
+            cache[source] = title_of(source, stored, self.committees) if stored else source
+        return cache[source]
+
     def item_passages(self, passage_id: int) -> list[int]:
         """All passage ids of the same agenda item, in document order (for 'show the whole item')."""
         item = self._item_of[passage_id]

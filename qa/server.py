@@ -147,6 +147,9 @@ class PassageOut(BaseModel):
     matched: tuple[int, int] | None = Field(
         description="Document offsets [start, end) of the indexed chunk that matched the question, inside the "
                     "citation's span; the rest of the text is its neighbours in the same part of the agenda item.")
+    display: str | None = Field(None, description="What a person reads (issue 18): the text with its markup and "
+                                                  "page furniture left out; ``text`` stays the verbatim span.")
+    title: str | None = Field(None, description="The document's title (body, kind of paper, meeting date).")
 
 
 class SearchOut(BaseModel):
@@ -159,11 +162,15 @@ class AnswerSentenceOut(BaseModel):
     passage_rank: int
     start: int
     end: int
+    display: str | None = Field(None, description="What a person reads (issue 18): the text with its markup and "
+                                                  "page furniture left out; ``text`` stays the verbatim span.")
 
 
 class AnswerTextOut(BaseModel):
     text: str
     sentences: list[AnswerSentenceOut]
+    display: str | None = Field(None, description="What a person reads (issue 18): the text with its markup and "
+                                                  "page furniture left out; ``text`` stays the verbatim span.")
 
 
 class AnswerOut(BaseModel):
@@ -191,6 +198,8 @@ class DecisionOut(BaseModel):
     text: str
     kind: str
     citation: Citation
+    display: str | None = Field(None, description="What a person reads (issue 18): the text with its markup and "
+                                                  "page furniture left out; ``text`` stays the verbatim span.")
 
 
 class RequestOut(BaseModel):
@@ -210,6 +219,8 @@ class RequestOut(BaseModel):
     reason: str | None
     kind: Literal["request", "deferral"] = Field("request", description="A deferral is delivered when its item is next considered.")
     incomplete: bool = Field(False, description="The source text is cut off (a web page's 'view the full minutes text').")
+    display: str | None = Field(None, description="What a person reads (issue 18): the text with its markup and "
+                                                  "page furniture left out; ``text`` stays the verbatim span.")
 
 
 class DecisionsOut(BaseModel):
@@ -396,13 +407,15 @@ def create_app(settings: Settings | None = None, retriever: Retriever | None = N
     @app.post("/search", response_model=SearchOut, responses=_BODY_ERRORS)
     def search(body: QueryBody) -> dict:
         """The passages that best match the question, with citations."""
-        passages = index.get().search(body.question, k=body.k, filters=body.filters())
-        return {"question": body.question, "passages": [p.to_dict() for p in passages]}
+        retriever = index.get()
+        passages = retriever.search(body.question, k=body.k, filters=body.filters())
+        return _display({"question": body.question, "passages": [p.to_dict() for p in passages]}, retriever)
 
     @app.post("/answer", response_model=AnswerOut, responses=_BODY_ERRORS)
     def answer(body: QueryBody) -> dict:
         """An extractive answer whose every sentence cites a passage, or an abstention with the nearest passages."""
-        return index.get().ask(body.question, k=body.k, filters=body.filters()).to_dict()
+        retriever = index.get()
+        return _display(retriever.ask(body.question, k=body.k, filters=body.filters()).to_dict(), retriever)
 
     @app.get("/decisions", response_model=DecisionsOut | RequestsOut, responses=_ERRORS)
     def decisions(
@@ -420,9 +433,9 @@ def create_app(settings: Settings | None = None, retriever: Retriever | None = N
         if open:
             records = register.find_requests(query=query, committee=committee, since=since_s, until=until_s,
                                              open_only=True)
-            return {"requests": [r.to_dict() for r in records]}
+            return {"requests": [_record_display(r.to_dict()) for r in records]}
         records = register.find_decisions(query=query, committee=committee, since=since_s, until=until_s, kind=kind)
-        return {"decisions": [r.to_dict() for r in records]}
+        return {"decisions": [_record_display(r.to_dict()) for r in records]}
 
     # The last added runs first: host check, then the key, then the body limit.
     app.add_middleware(_BodyLimit, limit=int(config.max_body_kb) * 1024)
@@ -434,6 +447,25 @@ def create_app(settings: Settings | None = None, retriever: Retriever | None = N
 
         app.add_middleware(TrustedHostMiddleware, allowed_hosts=hosts)
     return app
+
+
+# Display fields (issue 18, qa.display / qa.titles): added beside the verbatim text, never replacing it.
+def _display(out: dict, retriever: Retriever) -> dict:
+    from .display import add_display
+
+    add_display(out, retriever.document_text)
+    title = getattr(retriever, "document_title", None)
+    if title is not None:
+        for p in out.get("passages") or []:
+            p["title"] = title(p["citation"]["source"])
+    return out
+
+
+def _record_display(d: dict) -> dict:
+    from .display import inline_plain
+
+    d["display"] = inline_plain(d.get("text") or "")
+    return d
 
 
 def serve(host: str = "127.0.0.1", port: int = 8000, settings: Settings | None = None, workers: int = 1) -> None:

@@ -115,7 +115,7 @@ def test_ask_in_browser_and_screenshot(server, browser, tmp_path):
     assert page.get_by_text("People Zones").first.is_visible()
     body = page.locator("body").inner_text()
     assert "Traceback" not in body and "Something went wrong" not in body
-    download = answer.get_by_role("button", name="Source document").first
+    download = answer.get_by_role("button", name="Original").first
     download.wait_for(state="visible")
     with page.expect_download() as info:
         download.click()
@@ -150,12 +150,15 @@ def test_phone_width(server, browser, tmp_path):
 
 
 def test_document_markup_is_shown_as_text(server, browser):
-    """Pack 002 has a literal <ul style=...> in a table cell: it must show as characters, not a list."""
+    """Pack 002 has a literal <ul style=...> in a table cell: it is left out of what is shown (qa.display),
+    never rendered as a list, and the words stay."""
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     page = context.new_page()
     ask(page, server, "What are the three main objectives of Prevent?", "Prevent")
     answer = page.locator(ANSWER).nth(1)
-    assert '<ul style="list-style-type: none">' in answer.inner_text()
+    shown = answer.inner_text()
+    for bad in ("<ul", "</p>", "<sup>", "####", "**", "pdf icon"):
+        assert bad not in shown, bad
     assert answer.locator("ul[style]").count() == 0
     assert page.locator("script:not([src])", has_text="alert").count() == 0
     context.close()
