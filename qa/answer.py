@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from .records import Answer, AnswerSentence, Passage
+from .sentences import split as split_sentences
 
 def not_found(reason: str = "no passage answers this closely enough") -> str:
     return (f"Not found in the panel papers: {reason}. "
@@ -21,16 +22,6 @@ def not_found(reason: str = "no passage answers this closely enough") -> str:
 
 NOT_FOUND = not_found()
 
-# Sentence ends, list items and blank lines all end a sentence; keep offsets. HTML tags left in converted
-# tables ("... fourth quarter.</p> <p>The average ...") sit between two sentences, in neither.
-_TAG = r"</?[a-z]+\b[^<>]*>"
-_BOUNDARY = re.compile(rf"(?<=[.!?;:])(?:[\"'’”)]|{_TAG})*\s+(?:{_TAG}\s*)*(?=[\"'‘“(]?[A-Z0-9(•·-])|\n\s*\n|\n(?=\s*(?:[-•·*]|\(?[a-z0-9]{{1,4}}\)|[ivx]+\.))")
-# Whitespace and tags at either end of a sentence are not part of it.
-_LEADING_EDGE = re.compile(rf"(?:\s|{_TAG})*")
-_TRAILING_EDGE = re.compile(rf"(?:\s|{_TAG})+\Z")
-_ABBREVIATION = re.compile(r"(?:\b(?:Mr|Mrs|Ms|Dr|Cllr|Prof|St|No|Nos|Cl|Sgt|Insp|Supt|Det|Rev|Hon|Co|Ltd|e\.g|i\.e|etc|cf|approx|para|Apt|vs)\.|\b[A-Z]\.)$")
-
-
 _REFERS_BACK = re.compile(r"^\W*(?:\w+\s+){0,3}?(?:this|these|those|such|it|they|the\s+same)\b"
                           # "The software went live in October 2018", after the sentence that named it
                           r"|^\W*the\s+(?:new\s+)?(?:software|technology|app|system|tool|scheme|service|project|programme|pilot|"
@@ -38,27 +29,8 @@ _REFERS_BACK = re.compile(r"^\W*(?:\w+\s+){0,3}?(?:this|these|those|such|it|they
 
 
 def sentences(text: str) -> list[tuple[int, int]]:
-    """(start, end) spans of the sentences of ``text``, whitespace trimmed."""
-    return list(_sentence_spans(text))
-
-
-@lru_cache(maxsize=4096)  # the same passages come up for question after question
-def _sentence_spans(text: str) -> tuple[tuple[int, int], ...]:
-    spans, pos = [], 0
-    for m in _BOUNDARY.finditer(text):
-        if _ABBREVIATION.search(text[max(pos, m.start() - 8):m.start()]):
-            continue  # "Mrs. D. Taylor": a title or an initial, not the end of a sentence
-        spans.append((pos, m.start()))
-        pos = m.end()
-    spans.append((pos, len(text)))
-    out = []
-    for s, e in spans:
-        s = _LEADING_EDGE.match(text, s, e).end()
-        tail = _TRAILING_EDGE.search(text, s, e)
-        e = tail.start() if tail else e
-        if e - s >= 12 and re.search(r"[A-Za-z]{3}", text[s:e]):
-            out.append((s, e))
-    return tuple(out)
+    """(start, end) spans of the sentences of ``text`` (see :mod:`qa.sentences`)."""
+    return split_sentences(text)
 
 
 def _score(sentence: str, weights: dict[str, float], tokenize) -> float:
@@ -356,7 +328,7 @@ def after_the_papers(question: str, intent, last_meeting: str | None) -> str | N
 
 
 def build_answer(question: str, result, threshold: float, lexical, filters=None, item_tokens=None,
-                 last_meeting: str | None = None) -> Answer:
+                 last_meeting: str | None = None, checks: bool = False) -> Answer:
     understood = result.intent.to_dict()
     if filters is not None and not filters.is_empty():
         understood["filters"] = filters.to_dict()
@@ -373,9 +345,10 @@ def build_answer(question: str, result, threshold: float, lexical, filters=None,
     # paragraphs away from what matched does not make a question answerable.
     matches = list(result.matches)
     checked = candidates(question, matches, lexical, wants_decision, kind=kind)
-    reason = (not_covered(result) or after_the_papers(question, result.intent, last_meeting)
-              or still_to_come(question, checked))
-    if reason is None and item_tokens:
+    reason = after_the_papers(question, result.intent, last_meeting)
+    if checks and reason is None:
+        reason = not_covered(result) or still_to_come(question, checked)
+    if checks and reason is None and item_tokens:
         reason = unsupported(question, matches, checked, lexical, item_tokens, kind, result.intent.date_phrase)
     if reason:
         understood["abstained_because"] = reason
