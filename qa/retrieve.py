@@ -68,6 +68,7 @@ class SearchResult:
     evidence: object = None  # qa.evidence.Evidence of the candidates (for training and inspection)
     candidates: object = None  # qa.candidates.Candidates
     probabilities: np.ndarray | None = None  # per candidate, P(answers)
+    qvec: np.ndarray | None = None  # the question's vector
 
 
 class Retriever:
@@ -216,7 +217,7 @@ class Retriever:
                             self.version.lexical)
         timings["evidence_ms"] = (time.perf_counter() - t2) * 1000
         result = SearchResult([], 0.0, intent, timings, [], searched, corrected, unfamiliar=unfamiliar,
-                              after_papers=after, evidence=evidence, candidates=cands)
+                              after_papers=after, evidence=evidence, candidates=cands, qvec=qvec)
         out = self.rerank(result, k)
         timings["total_ms"] = (time.perf_counter() - t0) * 1000
         return out
@@ -277,7 +278,31 @@ class Retriever:
         return build_answer(question, result, self.ranker.threshold, self.version.lexical, filters,
                             item_tokens=self._item_tokens if self.settings.form_checks else None,
                             last_meeting=self.meeting_dates[-1] if self.meeting_dates else None,
-                            checks=self.settings.form_checks)
+                            checks=self.settings.form_checks,
+                            cosines=self.sentence_cosines(result.qvec) if result.qvec is not None else None)
+
+    def sentence_cosines(self, qvec: np.ndarray):
+        """passage -> {(start, end) in the source: cosine with the question} for the sentences of the chunks
+        a shown passage is made of (their vectors were embedded at build time)."""
+        def of(p: Passage) -> dict:
+            c = self.citations
+            ids = [p.id]
+            for step in (-1, 1):
+                j = p.id + step
+                while 0 <= j < len(c) and c[j].source == c[p.id].source and c[j].start >= p.citation.start \
+                        and c[j].end <= p.citation.end:
+                    ids.append(j)
+                    j += step
+            out = {}
+            for j in ids:
+                spans, vectors = self.sentence_vectors.of(j)
+                if len(spans):
+                    sims = vectors @ qvec
+                    for (s, e), sim in zip(spans, sims):
+                        key = (c[j].start + s, c[j].start + e)
+                        out[key] = max(out.get(key, -1.0), float(sim))
+            return out
+        return of
 
     def _item_tokens(self, passage: Passage) -> set[str]:
         """Every word of the agenda item a passage belongs to (cached: items are re-used across questions)."""

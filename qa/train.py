@@ -60,8 +60,10 @@ def labels_of(retriever, result, row: dict) -> np.ndarray:
 
 
 def collect(questions: list[BankQuestion], work: Path, shipped: Path, external: Path,
-            progress=None) -> tuple[list[Sample], dict]:
-    retrievers, samples = {}, []
+            progress=None, retrievers: dict | None = None) -> tuple[list[Sample], dict]:
+    """Candidates, evidence and labels of every question (``retrievers``: {corpus: Retriever} already
+    loaded; the others are built in ``work``)."""
+    retrievers, samples = dict(retrievers or {}), []
     for n, q in enumerate(questions):
         if q.corpus not in retrievers:
             retrievers[q.corpus] = retriever_for(q.corpus, work, shipped, external)
@@ -116,7 +118,8 @@ def measure(samples: list[Sample], retrievers: dict, ranker: Ranker, k: int = 10
         result = r.rerank(s.result, k, ranker)
         answer = build_answer(s.question.row["question"], result, ranker.threshold, r.version.lexical,
                               item_tokens=r._item_tokens if checks else None,
-                              last_meeting=r.meeting_dates[-1] if r.meeting_dates else None, checks=checks)
+                              last_meeting=r.meeting_dates[-1] if r.meeting_dates else None, checks=checks,
+                              cosines=r.sentence_cosines(result.qvec) if result.qvec is not None else None)
         rank = next((p.rank for p in answer.passages[:k] if is_hit(p, s.question.row)), None)
         out.append({"id": s.question.row.get("id"), "fold": s.question.fold, "answerable": s.question.answerable,
                     "rank": rank if s.question.answerable else None, "abstained": answer.abstained})
