@@ -2,9 +2,11 @@
 
 A passage is cut inside one section of one agenda item, so it never crosses an item boundary. Sizes are
 counted in the model's own word pieces through langchain-text-splitters; the returned text is always the
-verbatim span ``text[start:end]`` of the document. What is embedded adds the committee, date, item and
-section as a short context line, because a bare "That the contents of the report be noted." says
-nothing about which report.
+verbatim span ``text[start:end]`` of the document. What is embedded adds the committee, the meeting's
+own name (when one evening holds several), date, item and section as a short context line, because a
+bare "That the contents of the report be noted." says nothing about which report. A passage's ``page``
+is the page of its first character and ``page_end`` the page of its last when that differs;
+``page_of`` gives the page of any offset (for the words that matched inside a widened span).
 """
 from __future__ import annotations
 
@@ -49,8 +51,28 @@ def _splitter(model_dir: str, chunk_tokens: int, overlap: int):
     return splitter, tokenizer
 
 
-def context_line(c: Citation) -> str:
-    parts = [c.committee or "", uk_date(c.meeting_date) or ""]
+def page_of(page_starts, offset: int) -> int | None:
+    """The 1-based page holding document offset ``offset`` (``None`` for a document without pages).
+
+    ``page_starts`` is the document's stored list of page start offsets (``ParsedDocument.page_starts``,
+    kept in the index for every document). For text with printed page markers the list repeats a start for
+    each page the text does not hold, so the count is the printed page number. Use it for the page of the
+    words that matched, not of the start of a span widened around them.
+    """
+    if not page_starts:
+        return None
+    return max(1, bisect.bisect_right(page_starts, offset))
+
+
+def pages_of(page_starts, start: int, end: int) -> tuple[int | None, int | None]:
+    """(page, page_end) of the span ``[start, end)``: ``page_end`` only when the span crosses pages."""
+    first = page_of(page_starts, start)
+    last = page_of(page_starts, max(start, end - 1))
+    return first, (last if last != first else None)
+
+
+def context_line(c: Citation, meeting_title: str | None = None) -> str:
+    parts = [c.committee or "", meeting_title or "", uk_date(c.meeting_date) or ""]
     if c.item_title:
         parts.append(f"Item {c.item_number}: {c.item_title}" if c.item_number else c.item_title)
     parts.append(c.section)
@@ -137,15 +159,17 @@ def chunk_document(doc: ParsedDocument, model_dir: str, chunk_tokens: int = 180,
             end = start + len(piece)
             cursor = at + 1
             item = section.item
+            page, page_end = pages_of(doc.page_starts, start, end)
             citation = Citation(
                 source=doc.source, committee=item.meeting.committee, meeting_date=item.meeting.date,
                 item_number=item.number, item_title=item.title, section=section.kind,
-                start=start, end=end, page=doc.page_at(start),
+                start=start, end=end, page=page, page_end=page_end,
             )
             text = doc.text[start:end]
             heading = heading_before(found, at)
-            context = context_line(citation) + (f" | {heading}" if heading else "")
+            title = item.meeting.title  # "Annual General Meeting": which of one evening's meetings
+            context = context_line(citation, title) + (f" | {heading}" if heading else "")
             clean = searchable(text)
             chunks.append(Chunk(citation, text, context + "\n" + clean,
-                                f"{item.title or ''}\n{heading or ''}\n{clean}"))
+                                f"{title + chr(10) if title else ''}{item.title or ''}\n{heading or ''}\n{clean}"))
     return chunks

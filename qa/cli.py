@@ -302,23 +302,18 @@ def bench(scale, corpus_dir, questions, out, as_json):
 
 @main.command()
 @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Print the description as JSON.")
+@click.option("--no-sections", is_flag=True, help="Meetings, dates and items only.")
 @_friendly
-def inspect(path):
-    """Show how one file is parsed into meetings, items and sections."""
-    from .extract import extract
-    from .parse import parse_text
+def inspect(path, as_json, no_sections):
+    """Show how one file reads: meetings, their dates and the words each date was read from, items, sections."""
+    from .inspect import describe_file, render
 
-    extracted = extract(path)
-    doc = parse_text(path.name, extracted.text, extracted.page_starts, extracted.format)
-    prev = None
-    for s in doc.sections:
-        key = (s.item.meeting, s.item.number, s.item.title)
-        if key != prev:
-            m = s.item.meeting
-            click.echo(f"{m.date or 'no date'} | {m.committee or 'no committee'} | item {s.item.number} | {s.item.title}")
-            prev = key
-        page = f" p.{doc.page_at(s.start)}" if doc.page_starts else ""
-        click.echo(f"    {s.kind:10} [{s.start}, {s.end}){page} {' '.join(doc.text[s.start:s.start + 70].split())!r}")
+    described = describe_file(path)
+    if as_json:
+        click.echo(json.dumps(described, ensure_ascii=False))
+    else:
+        click.echo("\n".join(render(described, sections=not no_sections)))
 
 
 @main.command()

@@ -99,7 +99,7 @@ def extract(path: Path, display_name: str | None = None, max_bytes: int = 25 * _
     if kind == "text":
         if not text.strip():
             raise UnreadableDocument(name, EMPTY)
-        return ExtractedText(text=text, format="text", page_starts=None)
+        return ExtractedText(text=text, format="text", page_starts=page_markers(text))
     raise UnreadableDocument(name, _REFUSALS.get(kind, BINARY))
 
 
@@ -315,6 +315,55 @@ def _tidy_lines(text: str, gaps_to_tabs: bool = False) -> str:
 
 
 # ---------------------------------------------------------------------------------------------------
+# Page markers in text taken from PDFs
+# ---------------------------------------------------------------------------------------------------
+
+_PAGE_RULE = re.compile(r"^[ \t]*-{3,}[ \t]*$", re.M)
+_PAGE_NUMBER = re.compile(r"[ \t]*\n?(?:[ \t]*\n)?[ \t]*(?:page\s+)?(\d{1,4})[ \t]*(?:\n|\Z)", re.I)
+
+
+def page_markers(text: str) -> tuple[int, ...] | None:
+    """Page starts of text converted from a PDF that marks each page break with a "---" line, the printed
+    page number usually on the next line ("---\n2\n"). The result is in ``page_starts`` form: a page
+    the text does not hold repeats the next start, so ``bisect_right(starts, offset)`` is the printed
+    number. A Markdown rule or two is not a page break: it takes at least two "---" lines of which at
+    least one is followed by a page number. A front matter block is not a page.
+    """
+    rules = [m for m in _PAGE_RULE.finditer(text)]
+    if text.startswith("---"):
+        close = next((m for m in rules[1:] if m.start() > 0), None)
+        rules = [m for m in rules if close is None or m.start() > close.start()]
+    if len(rules) < 2:
+        return None
+    pages: list[tuple[int, int | None]] = []
+    numbered = 0
+    following: list[str] = []
+    for m in rules:
+        nm = _PAGE_NUMBER.match(text, m.end() + 1) if m.end() < len(text) else None
+        number = int(nm.group(1)) if nm else None
+        numbered += number is not None
+        pages.append((m.start(), number))
+        following.append(text[m.end() + 1:].split("\n", 1)[0].strip())
+    notice = max(set(following), key=following.count)
+    if not numbered and not (notice and following.count(notice) >= max(3, 0.8 * len(rules))):
+        return None  # a page break is numbered, or each one carries the same notice ("Scanned page ...")
+    starts: list[int] = [0]
+    prev = 0
+    for k, (start, number) in enumerate(pages):
+        near_top = not text[:start].strip().count("\n") > 3
+        if number is not None and number > prev:
+            label = number
+        elif k == 0 and near_top:
+            label = 1  # "[Original file](...)\n\n---" at the top: the rule opens page 1
+        else:
+            label = prev + 1
+        prev = label
+        while len(starts) < label:
+            starts.append(start)
+    return tuple(starts)
+
+
+# ---------------------------------------------------------------------------------------------------
 # PDF
 # ---------------------------------------------------------------------------------------------------
 
@@ -360,7 +409,42 @@ def _pdf_page_text(page) -> str | None:
     except Exception:
         return None
     raw = _STRAY_CONTROLS.sub("", raw.replace("\r\n", "\n").replace("\r", "\n"))
+    for mark in _watermarks(page):
+        raw = _drop_watermark(raw, mark)
     return _tidy_lines(raw, gaps_to_tabs=True)
+
+
+def _watermarks(page) -> list[str]:
+    """Text set as a watermark: a short line drawn at a slant in a very large font ("DRAFT" across the page).
+    Sorted extraction puts it inside whatever line it crosses ("forthcomingDRAFTyear")."""
+    marks = []
+    try:
+        blocks = page.get_text("dict", flags=_PDF_TEXT_FLAGS)["blocks"]
+    except Exception:
+        return marks
+    for block in blocks:
+        for line in block.get("lines", []):
+            spans = line.get("spans") or []
+            text = "".join(span.get("text", "") for span in spans).strip()
+            size = max((span.get("size", 0) for span in spans), default=0)
+            slanted = abs(line.get("dir", (1, 0))[1]) > 0.2
+            if text and len(text) <= 30 and ((slanted and size >= 36) or size >= 90):
+                marks.append(text)
+    return marks
+
+
+def _drop_watermark(raw: str, mark: str) -> str:
+    """Remove one watermark occurrence: where it stands alone on a line, or is glued into a word."""
+    alone = re.compile(rf"^[ \t]*{re.escape(mark)}[ \t]*\n?", re.M)
+    if alone.search(raw):
+        return alone.sub("", raw, count=1)
+    glued = re.compile(rf"(?<=\w){re.escape(mark)}(?=\w)|(?<=\w){re.escape(mark)}\b|\b{re.escape(mark)}(?=\w)")
+    m = glued.search(raw)
+    if m:
+        before, after = raw[:m.start()], raw[m.end():]
+        joiner = " " if before[-1:].isalnum() and after[:1].isalnum() else ""
+        return before + joiner + after
+    return raw
 
 
 def _has_images(doc) -> bool:

@@ -14,6 +14,9 @@ SECTIONS = ("agenda", "minutes", "resolution", "report", "appendix")
 class Meeting:
     committee: str | None
     date: str | None  # ISO YYYY-MM-DD, or None when the document does not say
+    # The meeting's own name when the papers give one ("Annual General Meeting", "Special Meeting", "Board
+    # Meeting"): it tells apart meetings of one body held the same day.
+    title: str | None = None
 
 
 @dataclass(frozen=True)
@@ -40,6 +43,8 @@ class ParsedDocument:
     sections: tuple[Section, ...]
     page_starts: tuple[int, ...] | None = None  # offset where each page begins (PDF only)
     format: str = "text"
+    # Where each meeting's date (or its absence) was read: (meeting, start, end) spans of the text.
+    meeting_sources: tuple = ()
 
     def meetings(self) -> list[Meeting]:
         seen: dict[Meeting, None] = {}
@@ -59,7 +64,9 @@ class ParsedDocument:
             return None
         import bisect
 
-        return bisect.bisect_right(self.page_starts, offset)  # 1-based page number
+        # 1-based page number. Text with printed page markers repeats a start for pages it does not
+        # hold, so the count is the printed number.
+        return bisect.bisect_right(self.page_starts, offset)
 
 
 @dataclass(frozen=True)
@@ -73,6 +80,7 @@ class Citation:
     start: int
     end: int
     page: int | None = None
+    page_end: int | None = None  # the page holding the span's last character, when it is not ``page``
 
     def to_dict(self) -> dict:
         return asdict(self)

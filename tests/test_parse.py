@@ -189,7 +189,8 @@ def test_pack_with_front_sheet_agenda_and_minutes_headed_by_body_and_date():
                                         ("3", "Minutes of the meeting held on 24 September 2009")]
     june = items(doc, "2009-09-24")
     assert [n for n, _ in june] == ["1", "2"]
-    assert {m.committee for m in doc.meetings()} == {"Audit Committee"}
+    # The council and its committee, as the front sheet names them.
+    assert {m.committee for m in doc.meetings()} == {"Merton Council Audit Committee"}
 
 
 def test_two_summonses_in_one_agenda_document():
@@ -241,3 +242,142 @@ def test_heading_context_is_searchable_but_not_part_of_the_cited_text(retriever)
     assert "EMOpSS" not in chunk  # the chunk text stays the verbatim span; the heading only helps find it
     doc = retriever.document_text(top.citation.source)
     assert doc[slice(*top.matched)] == chunk
+
+
+# ------------------------------------------------------------------------ other bodies' layouts (issue 16)
+
+
+def _meetings(doc):
+    return [(m.committee, m.date, m.title) for m in doc.meetings()]
+
+
+def test_front_matter_date_is_the_posting_date_and_the_title_gives_the_year():
+    text = ('---\nlayout: post\ntitle:  "General Meeting 6th November 2023"\ndate: 2023-11-23\n---\n'
+            "GOVAN COMMUNITY COUNCIL\nGENERAL MEETING MONDAY 6 NOVEMBER\nHeld in the Board Room at 7 p.m.\n"
+            "Present: A, B\n1.  MINUTES OF THE OCTOBER MEETING\nThese were moved as correct.\n2.  MATTERS ARISING\n")
+    doc = parse_text("post.md", text)
+    assert [(c, d) for c, d, _ in _meetings(doc)] == [("Govan Community Council", "2023-11-06")]
+    assert items(doc) == [("1", "MINUTES OF THE OCTOBER MEETING"), ("2", "MATTERS ARISING")]
+    # Without the title, nothing states the year: no date, and never the posting date.
+    bare = parse_text("post.md", text.replace('title:  "General Meeting 6th November 2023"\n', ""))
+    assert [d for _, d, _ in _meetings(bare)] == [None]
+
+
+def test_a_year_less_date_stays_null_and_an_adoption_date_is_not_a_meeting():
+    doc = parse_text("m.txt", "Minutes of a meeting of the above Council held on Monday 31st October at 7.00pm.\n\n"
+                              "3380.\tPolice Reports:  Attached.\n3381.\tApologies: None.\n")
+    assert [d for _, d, _ in _meetings(doc)] == [None]
+    assert [n for n, _ in items(doc)] == ["3380", "3381"]
+    regs = parse_text("r.txt", "TINTERN COMMUNITY COUNCIL\n\nFINANCIAL REGULATIONS\n\nAdopted 26th June 2017\n\n1.\tGENERAL\n")
+    assert [d for _, d, _ in _meetings(regs)] == [None]
+
+
+def test_typed_slips_in_dates_are_read():
+    from qa.dates import find_day_months, first_date
+
+    assert first_date("GENERAL MEETING MONDAY 4 MARCH 2O24") == "2024-03-04"
+    assert first_date("General Meeting 4th Match 2024") == "2024-03-04"
+    assert first_date("MINUTES FOR 23 SEPTMEMBER 2020") == "2020-09-23"
+    assert first_date('held at ... on Friday, 26" June,\n2020, at 3pm') == "2020-06-26"
+    assert first_date("Parent Council Meeting\t7pm-9pm26.11.25", short_years=True) == "2025-11-26"
+    assert first_date("**Date and Time:** 2020-09-28 15:00:00") == "2020-09-28"
+    assert first_date("Ch. No. 300115 2019") is None
+    assert [(m, d) for _, _, m, d in find_day_months("Wednesday 22nd October | 19:00")] == [(10, 22)]
+
+
+def test_three_meetings_of_one_evening_are_three_meetings():
+    text = ("SOULDERN PARISH COUNCIL\nAnnual Parish Meeting\n23rd May 2024\n7.00 pm\nAGENDA\n1.\tWelcome\n"
+            "2.\tMinutes\n\nMINUTES OF THE SOULDERN PARISH COUNCIL ANNUAL MEETING\nHELD IN THE VILLAGE HALL\nON\n"
+            "23rd MAY 2024\nPresent:\tA\n1. To elect a Chairman\n2. Apologies\n\n"
+            "MINUTES OF THE SOULDERN PARISH COUNCIL MEETING\nHELD IN THE VILLAGE HALL\nON 23rd May 2024\nPresent:\tA\n"
+            "05.24.01\tApologies\n05.24.02\tDeclarations of interest\n05.24.03\tTo receive the minutes\n")
+    doc = parse_text("three.txt", text)
+    assert [(d, t) for _, d, t in _meetings(doc)] == [
+        ("2024-05-23", "Annual Parish Meeting"), ("2024-05-23", "Annual Meeting"), ("2024-05-23", None)]
+    assert all(c == "Souldern Parish Council" for c, _, _ in _meetings(doc))
+    third = doc.meetings()[2]
+    assert [it.number for it in doc.items() if it.meeting == third] == ["05.24.01", "05.24.02", "05.24.03"]
+
+
+def test_references_back_to_earlier_minutes_are_not_items():
+    text = ("MANORDEILO & SALEM COMMUNITY COUNCIL\nMEETING 10th FEBRUARY 2016\n\nPRESENT\nCllrs A, B\n"
+            "1. WELCOME AND APOLOGIES\nAll welcome.\n2. TO CONFIRM THE MINUTES OF THE LAST MEETING\nConfirmed.\n"
+            "3. DECLARATIONS OF INTEREST\nNone.\n4. MATTERS ARISING\n9. C.C.C. had confirmed receipt of the Precept.\n"
+            "12v) Cllr. O. Williams and the Clerk had met.\n5. CORRESPONDENCE\ni) Lloyds Bank Statement.\n6. LIGHTING\n")
+    doc = parse_text("m.txt", text)
+    assert _meetings(doc) == [("Manordeilo & Salem Community Council", "2016-02-10", None)]
+    assert [n for n, _ in items(doc)] == ["1", "2", "3", "4", "5", "6"]
+    at = text.index("9. C.C.C.")
+    assert next(s for s in doc.sections if s.start <= at < s.end).item.number == "4"
+
+
+def test_key_value_header_and_a_numbered_item_taken_out_of_order():
+    text = ("OPEN BOARD MEETING MINUTES\nTitle of Meeting\tSuffolk Libraries IPS - Board Meeting\nDate\t28th July 2016\n"
+            "Place\tEye Town Hall\n1.\tWelcome and Apologies\n2.\tDeclarations of Interest\n\n"
+            "At the request of the Chair, Motion No. 24 was taken with this item as follows:\n\n24.\n\n"
+            "Notice of Motion submitted by Councillor S. Benson\n\nText of the motion.\n\n3.\n\nEconomic Development\n")
+    doc = parse_text("b.txt", text)
+    assert _meetings(doc) == [("Suffolk Libraries IPS", "2016-07-28", "Board Meeting")]
+    assert [n for n, _ in items(doc)] == ["1", "2", "24", "3"]
+
+
+def test_text_with_page_markers_keeps_the_printed_page_numbers():
+    from qa.chunk import page_of, pages_of
+    from qa.extract import page_markers
+
+    text = "[Original file](x.pdf)\n\n---\nMINUTES\n\nfirst page words\n---\n2\nsecond page words\n---\n3\nthird\n"
+    starts = page_markers(text)
+    assert page_of(starts, text.index("first page")) == 1
+    assert page_of(starts, text.index("second page")) == 2
+    assert page_of(starts, text.index("third")) == 3
+    assert pages_of(starts, text.index("first page"), text.index("second page") + 6) == (1, 2)
+    assert pages_of(starts, text.index("third"), text.index("third") + 5) == (3, None)
+    # A page the text does not hold (the converter dropped page 2) still leaves page 3 as 3.
+    gap = "intro\n---\n1\nwords\n---\n3\nlater words\n"
+    assert page_of(page_markers(gap), gap.index("later")) == 3
+    # A Markdown rule or a front matter block is not a page break.
+    assert page_markers("---\ntitle: x\n---\nbody\n\n---\n\nmore\n") is None
+    assert page_of(None, 10) is None
+
+
+def test_citations_name_the_page_where_a_passage_ends_when_it_crosses_pages():
+    from qa.records import Citation
+
+    c = Citation("a.pdf", None, None, None, None, "minutes", 0, 10, page=1, page_end=2)
+    assert c.to_dict()["page_end"] == 2
+    assert Citation("a.pdf", None, None, None, None, "minutes", 0, 10, page=1).to_dict()["page_end"] is None
+
+
+def test_inspect_shows_each_meeting_with_the_words_its_date_was_read_from(tmp_path):
+    from click.testing import CliRunner
+
+    from qa.cli import main
+
+    path = tmp_path / "agm.md"
+    path.write_text("---\ntitle: AGM\ndate: '2020-09-10'\n---\nThe Annual General Meeting of Hyndland Primary School "
+                    "Parent Council will take place on **Wednesday 23rd September** at 7pm.\n", encoding="utf-8")
+    out = CliRunner().invoke(main, ["inspect", "--no-sections", str(path)])
+    assert out.exit_code == 0, out.output
+    assert "meeting 1: Hyndland Primary School Parent Council · Annual General Meeting · date not stated" in out.output
+    assert "2020" not in out.output  # the front matter's posting date is not the meeting's
+    assert "no year or date stated in" in out.output and "Wednesday 23rd September" in out.output
+    minutes = tmp_path / "m.txt"
+    minutes.write_text("TINTERN COMMUNITY COUNCIL\n\nMinutes of a meeting of the above Council held on Monday 26th "
+                       "March 2018 at 7.00pm.\n\n2448. Police Report: None.\n2449. Public Forum: None.\n", encoding="utf-8")
+    out = CliRunner().invoke(main, ["inspect", "--no-sections", str(minutes)])
+    assert "Tintern Community Council · 26 March 2018" in out.output
+    assert "read from [" in out.output and "held on Monday 26th March 2018" in out.output
+    assert "2448  Police Report" in out.output and "2449  Public Forum" in out.output
+
+
+def test_inspect_on_an_empty_word_document_is_one_line(tmp_path):
+    import docx as docx_lib
+    from click.testing import CliRunner
+
+    from qa.cli import main
+
+    path = tmp_path / "empty.docx"
+    docx_lib.Document().save(path)
+    out = CliRunner().invoke(main, ["inspect", str(path)])
+    assert out.exit_code == 2
+    assert out.output.strip().count("\n") == 0 and "Word document with no text" in out.output
