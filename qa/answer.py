@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from .records import Answer, AnswerSentence, Passage
+from .sentences import header_row, is_table_row, split as split_sentences
 
 def not_found(reason: str = "no passage answers this closely enough") -> str:
     return (f"Not found in the panel papers: {reason}. "
@@ -21,16 +22,6 @@ def not_found(reason: str = "no passage answers this closely enough") -> str:
 
 NOT_FOUND = not_found()
 
-# Sentence ends, list items and blank lines all end a sentence; keep offsets. HTML tags left in converted
-# tables ("... fourth quarter.</p> <p>The average ...") sit between two sentences, in neither.
-_TAG = r"</?[a-z]+\b[^<>]*>"
-_BOUNDARY = re.compile(rf"(?<=[.!?;:])(?:[\"'’”)]|{_TAG})*\s+(?:{_TAG}\s*)*(?=[\"'‘“(]?[A-Z0-9(•·-])|\n\s*\n|\n(?=\s*(?:[-•·*]|\(?[a-z0-9]{{1,4}}\)|[ivx]+\.))")
-# Whitespace and tags at either end of a sentence are not part of it.
-_LEADING_EDGE = re.compile(rf"(?:\s|{_TAG})*")
-_TRAILING_EDGE = re.compile(rf"(?:\s|{_TAG})+\Z")
-_ABBREVIATION = re.compile(r"(?:\b(?:Mr|Mrs|Ms|Dr|Cllr|Prof|St|No|Nos|Cl|Sgt|Insp|Supt|Det|Rev|Hon|Co|Ltd|e\.g|i\.e|etc|cf|approx|para|Apt|vs)\.|\b[A-Z]\.)$")
-
-
 _REFERS_BACK = re.compile(r"^\W*(?:\w+\s+){0,3}?(?:this|these|those|such|it|they|the\s+same)\b"
                           # "The software went live in October 2018", after the sentence that named it
                           r"|^\W*the\s+(?:new\s+)?(?:software|technology|app|system|tool|scheme|service|project|programme|pilot|"
@@ -38,27 +29,8 @@ _REFERS_BACK = re.compile(r"^\W*(?:\w+\s+){0,3}?(?:this|these|those|such|it|they
 
 
 def sentences(text: str) -> list[tuple[int, int]]:
-    """(start, end) spans of the sentences of ``text``, whitespace trimmed."""
-    return list(_sentence_spans(text))
-
-
-@lru_cache(maxsize=4096)  # the same passages come up for question after question
-def _sentence_spans(text: str) -> tuple[tuple[int, int], ...]:
-    spans, pos = [], 0
-    for m in _BOUNDARY.finditer(text):
-        if _ABBREVIATION.search(text[max(pos, m.start() - 8):m.start()]):
-            continue  # "Mrs. D. Taylor": a title or an initial, not the end of a sentence
-        spans.append((pos, m.start()))
-        pos = m.end()
-    spans.append((pos, len(text)))
-    out = []
-    for s, e in spans:
-        s = _LEADING_EDGE.match(text, s, e).end()
-        tail = _TRAILING_EDGE.search(text, s, e)
-        e = tail.start() if tail else e
-        if e - s >= 12 and re.search(r"[A-Za-z]{3}", text[s:e]):
-            out.append((s, e))
-    return tuple(out)
+    """(start, end) spans of the sentences of ``text`` (see :mod:`qa.sentences`)."""
+    return split_sentences(text)
 
 
 def _score(sentence: str, weights: dict[str, float], tokenize) -> float:
@@ -172,20 +144,26 @@ class Candidate:
         return self.passage.text[self.start:self.end]
 
 
+COSINE_WEIGHT = 0.5  # the reading stage's closeness in meaning, beside the share of the question's words
+
+
 def candidates(question: str, passages: list[Passage], lexical, wants_decision: bool,
-               from_top: int = 3, kind: "AnswerKind | None" = None) -> list[Candidate]:
-    """Every sentence of the top passages, scored by the share of the question's informative words it holds,
-    best first. A sentence holding the kind of answer asked for (a figure, a date) ranks above one that
-    only repeats the question's words."""
+               from_top: int = 3, kind: "AnswerKind | None" = None, cosines=None) -> list[Candidate]:
+    """Every sentence of the top passages, scored by the share of the question's informative words it holds
+    and (when ``cosines`` gives them: passage -> {(start, end) in the source: cosine}) how close in meaning
+    it is to the question, best first. A sentence holding the kind of answer asked for (a figure, a date)
+    ranks above one that only repeats the question's words."""
     tokenize = lexical.tokenize
     weights = lexical.weights(question)
     kind = AnswerKind.of(question) if kind is None else kind
     out = []
     for p in passages[:from_top]:
         previous = 0.0
+        near = cosines(p) if cosines else {}
         for s, e in sentences(p.text):
             text = p.text[s:e]
             score = _score(text, weights, tokenize)
+            score += COSINE_WEIGHT * near.get((p.citation.start + s, p.citation.start + e), 0.0)
             if _REFERS_BACK.match(text):
                 # "This service commenced in January 2020" continues the sentence before, which named it.
                 score = max(score, 0.9 * previous)
@@ -235,6 +213,12 @@ def extract_answer(question: str, passages: list[Passage], lexical, wants_decisi
         if at > 0:
             s, e = spans[at - 1]
             chosen.append(Candidate(best.score, best.passage, s, e))
+    if is_table_row(best.text):
+        # A figure in a table is read with its column headings, never as a run of cells.
+        spans = sentences(best.passage.text)
+        header = header_row(best.passage.text, spans, spans.index((best.start, best.end)))
+        if header is not None:
+            chosen.append(Candidate(best.score, best.passage, *header))
     for c in scored[1:]:
         if len(chosen) >= max_sentences:
             break
@@ -356,7 +340,7 @@ def after_the_papers(question: str, intent, last_meeting: str | None) -> str | N
 
 
 def build_answer(question: str, result, threshold: float, lexical, filters=None, item_tokens=None,
-                 last_meeting: str | None = None) -> Answer:
+                 last_meeting: str | None = None, checks: bool = False, cosines=None) -> Answer:
     understood = result.intent.to_dict()
     if filters is not None and not filters.is_empty():
         understood["filters"] = filters.to_dict()
@@ -366,24 +350,27 @@ def build_answer(question: str, result, threshold: float, lexical, filters=None,
     typed, question = question, result.searched or question  # sentences are matched to the corrected words
     passages = tuple(result.passages)
     if not passages or result.confidence < threshold:
+        understood["abstained_because"] = "the ranker is not confident that any passage answers this"
         return Answer(question=typed, abstained=True, passages=passages, message=NOT_FOUND, understood=understood)
     kind = AnswerKind.of(question)  # read once, used to rank sentences and to check them
     wants_decision = result.intent.wants_decision
     # The checks are made on the chunks that matched, not on the context shown around them: a figure two
     # paragraphs away from what matched does not make a question answerable.
-    matches = list(result.matches)
-    checked = candidates(question, matches, lexical, wants_decision, kind=kind)
-    reason = (not_covered(result) or after_the_papers(question, result.intent, last_meeting)
-              or still_to_come(question, checked))
-    if reason is None and item_tokens:
-        reason = unsupported(question, matches, checked, lexical, item_tokens, kind, result.intent.date_phrase)
+    reason = after_the_papers(question, result.intent, last_meeting)
+    if checks and reason is None:
+        # The hand-written form checks (off by default: Settings.form_checks), made on the chunks that
+        # matched, not on the context shown around them.
+        matches = list(result.matches)
+        checked = candidates(question, matches, lexical, wants_decision, kind=kind)
+        reason = not_covered(result) or still_to_come(question, checked)
+        if reason is None and item_tokens:
+            reason = unsupported(question, matches, checked, lexical, item_tokens, kind, result.intent.date_phrase)
     if reason:
         understood["abstained_because"] = reason
         return Answer(question=typed, abstained=True, passages=passages, message=not_found(reason),
                       understood=understood)
     # The answer's sentences may come from the context: that is what it is shown for.
-    scored = checked if result.passages is result.matches else candidates(question, list(passages), lexical,
-                                                                          wants_decision, kind=kind)
+    scored = candidates(question, list(passages), lexical, wants_decision, kind=kind, cosines=cosines)
     text, sents = extract_answer(question, list(passages), lexical, wants_decision, scored=scored)
     return Answer(question=typed, abstained=False, passages=passages, text=text, sentences=sents,
                   understood=understood)

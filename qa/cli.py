@@ -383,5 +383,38 @@ def inspect(path, as_json, no_sections):
         click.echo("\n".join(render(described, sections=not no_sections)))
 
 
+@main.command()
+@click.option("--bank", "bank_dir", type=click.Path(exists=True, file_okay=False, path_type=Path),
+              default=Path(__file__).resolve().parent.parent / "eval" / "bank", show_default=True,
+              help="Folder of question-bank .jsonl files.")
+@click.option("--external", type=click.Path(exists=True, file_okay=False, path_type=Path),
+              default=Path(__file__).resolve().parent.parent.parent / "shared" / "external", show_default=True,
+              help="Folder of other bodies' papers, one folder per corpus.")
+@click.option("--work", type=click.Path(file_okay=False, path_type=Path), required=True,
+              help="Scratch folder for one index per corpus (kept between runs).")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="Where to write the model "
+              "(default: the model qa ships, qa/models/ranker.json).")
+@click.option("--cross", is_flag=True, help="Also print leave-one-fold-out figures (every fold but H).")
+@_friendly
+def train(bank_dir, external, work, out, cross):
+    """Fit the ranker on the question bank (every fold but the held-out H) and write it."""
+    from .bank import bank_files, load_bank
+    from .ranker import DEFAULT_PATH
+    from .train import collect, cross_validate, fit
+
+    questions = [q for q in load_bank(bank_files(bank_dir)) if q.fold != "H"]
+    samples, retrievers = collect(questions, work, _settings().corpus_dir, external,
+                                  progress=lambda n, total: click.echo(f"{n}/{total}", err=True) if n % 50 == 0 else None)
+    model = fit(samples)
+    model.save(out or DEFAULT_PATH)
+    click.echo(f"ranker: {model.trained_on['questions']} questions, {model.trained_on['candidates']} candidates, "
+               f"threshold {model.threshold:.3f} -> {out or DEFAULT_PATH}")
+    if cross:
+        for fold, s in cross_validate(samples, retrievers).items():
+            click.echo(f"{fold:7} cited@1 {s['cited@1']:.3f}  cited@5 {s['cited@5']:.3f}  MRR@10 {s['mrr@10']:.3f}  "
+                       f"unanswerable abstained {s['unanswerable_abstained'] or 0:.0%}  "
+                       f"answerable abstained {s['answerable_abstained']:.0%}")
+
+
 if __name__ == "__main__":
     main()

@@ -35,11 +35,15 @@ class Settings:
     # the same agenda item, up to this many characters, so a figure in the next paragraph or the table
     # under a commentary is shown with it (0: the chunk alone). Measured in README.
     context_chars: int = 2000
-    # Fusion: reciprocal-rank constant and how many candidates each retriever contributes.
+    # Fusion: reciprocal-rank constant (for comparison only) and how many candidates the ranker reads.
     rrf_k: int = 60
-    candidates: int = 50
-    # Abstain when the final top score is below this (calibrated on the dev set; see README).
-    abstain_threshold: float = 0.30
+    candidates: int = 40
+    # The learned ranker (qa/models/ranker.json unless a path is given; rebuilt by `qa train`).
+    ranker_path: str = ""
+    # The hand-written answer checks ("the passages found give no figure for this", ...), off by default:
+    # on the question bank's held-out folds they abstained on more answerable questions than they caught
+    # unanswerable ones (README, "Ranking").
+    form_checks: bool = False
     max_file_mb: float = 25.0
     # Above this many passages the dense index becomes approximate (FAISS IVF-Flat) instead of exact.
     ann_threshold: int = 200_000
@@ -87,6 +91,10 @@ def _coerce(type_name, raw: str):
         return int(raw)
     if name == "float":
         return float(raw)
+    if name == "bool":
+        if raw.strip().lower() not in ("1", "0", "true", "false", "yes", "no", "on", "off"):
+            raise ValueError(f"{raw!r} is not true or false")
+        return raw.strip().lower() in ("1", "true", "yes", "on")
     if name == "Path":
         return raw if raw.startswith(("postgresql://", "postgres://")) else Path(raw)
     return raw

@@ -32,6 +32,8 @@ _BARE_YEAR = re.compile(r"(?<![\w/-])(?P<y>(?:19|20)\d\d)\b(?![/-]\d)")
 _LAST_YEAR = re.compile(r"\blast\s+year\b", re.I)
 _THIS_YEAR = re.compile(r"\bthis\s+year\b", re.I)
 _LATEST = re.compile(r"\b(?:most\s+recent|latest|last)\s+(?:meeting|minutes|panel|board)\b", re.I)
+# "when is the next meeting": the date the latest papers give for it, so the latest meeting's papers first.
+_NEXT_MEETING = re.compile(r"\b(?:next|upcoming|forthcoming|future)\s+(?:\w+\s+)?meetings?\b", re.I)
 # "the meeting before last", "the previous panel meeting", "the last but one": the meeting before the latest.
 _BEFORE_LATEST = re.compile(r"\b(?:(?:meeting|panel|board|one)\s+before\s+(?:last|the\s+(?:latest|last|most\s+recent)"
                             r"(?:\s+(?:one|meeting))?)|(?:previous|penultimate|last\s+but\s+one|second\s+(?:most\s+recent|latest|last))"
@@ -209,7 +211,7 @@ def understand(question: str, committees: list[str], meeting_dates: list[str]) -
         committee, committee_phrase = _committee_called(m.group(0), committee, committee_phrase, committees)
         since = until = "previous"
         phrase = m.group(0)
-    if since is None and meeting_dates and (m := _LATEST.search(question)):
+    if since is None and meeting_dates and (m := _LATEST.search(question) or _NEXT_MEETING.search(question)):
         committee, committee_phrase = _committee_called(m.group(0), committee, committee_phrase, committees)
         # Resolved by the retriever to the latest meeting of the committee named (or of any).
         since = until = "latest"

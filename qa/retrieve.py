@@ -1,24 +1,18 @@
-"""The retriever: hybrid search over one index, meeting-aware, with filters and abstention.
+"""The retriever: wires the ranking stages over one loaded index, and answers.
 
-Ranking, for each question:
-1. BM25 and dense (cosine) scores for every allowed passage (filters are a mask, applied first);
-2. fused: convex combination of min-max normalised scores (or RRF, for comparison);
-3. meeting awareness: a boost for passages whose meeting matches the date or body the question names,
-   for resolutions when the question asks what was decided, and for passages of the best-scoring agenda
-   items, so an item's discussion and resolution rise together;
-4. text that appears in several documents (minutes reprinted in a later pack) is shown once, the other
-   places listed in ``also_in``;
-5. small to big: chunks are small so that a match is precise, but the answer is often the next paragraph
-   (the figure under a commentary, the KPI table above it), so each result widens the chunk that matched to
-   its neighbours in the same part of the same agenda item, up to ``Settings.context_chars``. The text is
-   still one verbatim span of the document; ``Passage.matched`` says which part of it matched.
-Abstention compares how well the best passage matches against a threshold calibrated on the dev set, and
-the answer's checks (``qa.answer``) are made on the chunks that matched, not on their wider context.
+For each question: the question is understood (typing slips, dates, committee, decisions; qa.query), then
+1. candidates (qa.candidates): BM25 and dense scores for every allowed passage (filters are a mask, applied
+   first), fused with the meeting priors; the best few dozen go on;
+2. evidence (qa.evidence): a row of features per candidate, sentence-level cosines and coverage among them;
+3. ranker (qa.ranker): the learned probability that each candidate answers, and that the papers answer the
+   question at all (``understood.confidence``; below the model's threshold the answer abstains);
+4. widening and duplicate folding (qa.widen): what is shown;
+5. the answer (qa.answer): the best sentences of the shown passages, verbatim, with ``[n]``.
+``mode`` other than "final" ranks by one retriever or fusion alone, for comparison (``qa eval --compare``).
 """
 from __future__ import annotations
 
 import gc
-import re
 import threading
 import time
 from dataclasses import dataclass, field, replace
@@ -27,11 +21,15 @@ from pathlib import Path
 import numpy as np
 
 from . import fusion
+from .candidates import Corpus, gather
 from .config import Settings
 from .errors import BadQuery
+from .evidence import FEATURES, SentenceVectors, features
 from .query import QueryIntent, understand
+from .ranker import Ranker, question_features
 from .records import Answer, Passage
 from .store import IndexVersion, load_version
+from .widen import Widener
 
 MODES = ("lexical", "dense", "rrf", "fused", "final")
 MAX_QUESTION_CHARS = 2000
@@ -72,31 +70,25 @@ class Filters:
 @dataclass
 class SearchResult:
     passages: list[Passage]  # what is shown: each matching chunk widened to its neighbours
-    confidence: float
+    confidence: float  # P(the papers answer the question), from the ranker's question model
     intent: QueryIntent
     timings: dict
-    matches: list[Passage]  # the chunks that matched, unwidened: what the answer's checks are made on
+    matches: list[Passage]  # the chunks that matched, unwidened
     searched: str = ""  # the question as searched: typing slips corrected
     corrected: dict = field(default_factory=dict)  # {typed word: the papers' word}
     closeness: float = 1.0  # the best cosine of the question with a top passage (closeness in meaning)
     unfamiliar: tuple = ()  # the question's words the papers never use (after slips and abbreviations)
-
-
-_AGREEMENT = re.compile(r"\b(?:was|were)\s+(?:unanimously\s+)?(?:agreed|resolved|decided)\b|\bagreed\s+(?:that|to)\b", re.I)
+    after_papers: bool = False  # the question names a period after the last meeting in the papers
+    evidence: object = None  # qa.evidence.Evidence of the candidates (for training and inspection)
+    candidates: object = None  # qa.candidates.Candidates
+    probabilities: np.ndarray | None = None  # per candidate, P(answers)
+    qvec: np.ndarray | None = None  # the question's vector
 
 
 class Retriever:
     """Load once, query many times; safe to share between threads (reads only)."""
 
-    # Weights of the final ranking (measured with ``qa eval --compare``; see README).
-    alpha = 0.35  # dense share of the convex fusion
-    date_boost = 0.35
-    committee_boost = 0.15
-    decision_boost = 0.12
-    item_boost = 0.15
-    agenda_penalty = 0.1
-
-    def __init__(self, version: IndexVersion, settings: Settings):
+    def __init__(self, version: IndexVersion, settings: Settings, ranker: Ranker | None = None):
         self.version = version
         self.settings = settings
         self._embedder = None
@@ -106,10 +98,8 @@ class Retriever:
         self.texts = [r.text for r in rows]
         self.committees = sorted({c.committee for c in self.citations if c.committee})
         self.meeting_dates = sorted({c.meeting_date for c in self.citations if c.meeting_date})
-        # Fixed-width string arrays, so filters and boosts are vectorised comparisons, not Python loops.
-        self._committee_arr = np.array([(c.committee or "").lower() for c in self.citations], dtype=str)
-        self._date_arr = np.array([c.meeting_date or "" for c in self.citations], dtype="<U10")
-        self._section_arr = np.array([c.section for c in self.citations], dtype=str)
+        self.corpus = Corpus.of(self.citations, self.texts)
+        self.ranker = ranker or Ranker.load(settings.ranker_path or None)
         # The meeting dates overall ("") and per committee, in order, for "the most recent meeting" and
         # "the meeting before last".
         meetings: dict[str, set] = {}
@@ -118,13 +108,10 @@ class Retriever:
                 for key in ("", (c.committee or "").lower()):
                     meetings.setdefault(key, set()).add(c.meeting_date)
         self._meetings_of = {key: sorted(days) for key, days in meetings.items()}
-        self._records_agreement = np.array([bool(_AGREEMENT.search(t)) for t in self.texts], dtype=bool)
-        self._source_arr = np.array([c.source for c in self.citations], dtype=object)
-        items: dict[tuple, int] = {}
-        self._item_of = np.array(
-            [items.setdefault((c.source, c.committee, c.meeting_date, c.item_number, c.item_title), len(items))
-             for c in self.citations], dtype=np.int64)
-        self._n_items = len(items)
+        self._document_cache: dict[str, str] = {}
+        self.widener = Widener(self.citations, self.texts, self.corpus, self._document, settings.context_chars)
+        self.sentence_vectors = SentenceVectors(version, lambda: self.embedder)
+        self._item_token_cache: dict[int, set[str]] = {}
         self._register = None
         # The index is tens of thousands of long-lived objects; without this, every full garbage
         # collection walks them all and a query now and then takes 100 ms instead of 10.
@@ -138,9 +125,6 @@ class Retriever:
             threadpool_limits(1, user_api="blas")
         except ImportError:
             pass
-        self._item_token_cache: dict[int, set[str]] = {}
-        self._document_cache: dict[str, str] = {}
-        self._shingle_cache: dict[int, frozenset] = {}
 
     # ------------------------------------------------------------------ loading
     @classmethod
@@ -173,20 +157,20 @@ class Retriever:
 
     # ------------------------------------------------------------------ search
     def _mask(self, f: Filters | None) -> np.ndarray:
-        n = len(self.citations)
-        mask = np.ones(n, dtype=bool)
+        corpus = self.corpus
+        mask = np.ones(len(self.citations), dtype=bool)
         if f is None:
             return mask
         if f.committee:
-            mask &= np.char.find(self._committee_arr, f.committee.lower()) >= 0
+            mask &= np.char.find(corpus.committee, f.committee.lower()) >= 0
         if f.since:
-            mask &= (self._date_arr != "") & (self._date_arr >= f.since)
+            mask &= (corpus.date != "") & (corpus.date >= f.since)
         if f.until:
-            mask &= (self._date_arr != "") & (self._date_arr <= f.until)
+            mask &= (corpus.date != "") & (corpus.date <= f.until)
         if f.section:
-            mask &= np.isin(self._section_arr, list(f.section))
+            mask &= np.isin(corpus.section, list(f.section))
         if f.source:
-            mask &= np.array([s == f.source or s.startswith(f.source.rstrip("/") + "/") for s in self._source_arr], dtype=bool)
+            mask &= np.array([s == f.source or s.startswith(f.source.rstrip("/") + "/") for s in corpus.source], dtype=bool)
         return mask
 
     def _check(self, question: str, k: int) -> str:
@@ -202,6 +186,18 @@ class Retriever:
                mode: str = "final") -> list[Passage]:
         return self.run(question, k, filters, mode).passages
 
+    def understand(self, question: str) -> tuple[str, dict, QueryIntent]:
+        """The question as searched (slips corrected), the corrections, and what it asks about."""
+        searched, corrected = self.version.lexical.speller.correct(question)
+        intent = understand(searched, self.committees, self.meeting_dates)
+        if intent.since in ("latest", "previous"):
+            # "the most recent meeting", "the meeting before last" (of the committee named, if one is)
+            held = self._meetings_of.get(intent.committee.lower() if intent.committee else "", [])
+            back = 1 if intent.since == "latest" else 2
+            day = held[-back] if len(held) >= back else None
+            intent = replace(intent, since=day, until=day) if day else replace(intent, since=None, until=None)
+        return searched, corrected, intent
+
     def run(self, question: str, k: int | None = None, filters: Filters | None = None,
             mode: str = "final") -> SearchResult:
         k = self.settings.top_k if k is None else k
@@ -211,47 +207,59 @@ class Retriever:
         timings = {}
         t0 = time.perf_counter()
         mask = self._mask(filters)
-        searched, corrected = self.version.lexical.speller.correct(question)
-        intent = understand(searched, self.committees, self.meeting_dates)
-        if intent.since in ("latest", "previous"):
-            # "the most recent meeting", "the meeting before last" (of the committee named, if one is)
-            held = self._meetings_of.get(intent.committee.lower() if intent.committee else "", [])
-            back = 1 if intent.since == "latest" else 2
-            day = held[-back] if len(held) >= back else None
-            intent = replace(intent, since=day, until=day) if day else replace(intent, since=None, until=None)
+        searched, corrected, intent = self.understand(question)
         n = len(self.citations)
         if n == 0 or not mask.any():
             return SearchResult([], 0.0, intent, {"total_ms": 0.0}, [], searched, corrected)
-
         lexical = self.version.lexical.scores(searched) if mode != "dense" else np.zeros(n, np.float32)
         timings["lexical_ms"] = (time.perf_counter() - t0) * 1000
         t1 = time.perf_counter()
-        if mode != "lexical":
-            qvec = self.embedder.encode_query(searched)
-            dense = self._dense_scores(qvec)
-        else:
-            dense = np.zeros(n, np.float32)
+        qvec = self.embedder.encode_query(searched) if mode != "lexical" else None
+        dense = self._dense_scores(qvec) if qvec is not None else np.zeros(n, np.float32)
         timings["dense_ms"] = (time.perf_counter() - t1) * 1000
-
-        if mode == "lexical":
-            scores = lexical.copy()
-        elif mode == "dense":
-            scores = dense.copy()
-        elif mode == "rrf":
-            scores = fusion.rrf([lexical, dense], self.settings.rrf_k, mask)
-        else:
-            scores = fusion.convex(dense, lexical, self.alpha, mask)
-            if mode == "final":
-                scores = self._meeting_aware(scores, intent, mask)
-        confidence, closeness = self._confidence(searched, dense, lexical, scores, mask)
-        order = fusion.top_k(scores, max(k * 4, k + 10), mask)
-        matches = self._dedupe(order, scores, k)
-        widen = mode == "final" and self.settings.context_chars > 0
-        passages = self._widened(order, scores, k) if widen else matches
+        unfamiliar = tuple(self.version.lexical.unfamiliar(searched))
+        last = self.meeting_dates[-1] if self.meeting_dates else None
+        after = bool(last and intent.since and intent.since > last)
+        if mode != "final":
+            scores = {"lexical": lexical, "dense": dense}.get(mode)
+            if scores is None:
+                scores = (fusion.rrf([lexical, dense], self.settings.rrf_k, mask) if mode == "rrf"
+                          else fusion.convex(dense, lexical, 0.35, mask))
+            order = fusion.top_k(scores, max(k * 4, k + 10), mask)
+            passages = self.widener.passages(order, scores, k, widen=False)
+            timings["total_ms"] = (time.perf_counter() - t0) * 1000
+            return SearchResult(passages, float(scores[order[0]]) if order else 0.0, intent, timings, passages,
+                                searched, corrected, unfamiliar=unfamiliar, after_papers=after)
+        t2 = time.perf_counter()
+        cands = gather(self.corpus, lexical, dense, intent, mask, self.settings.candidates)
+        evidence = features(searched, qvec, intent, cands, self.version.passages, self.sentence_vectors,
+                            self.version.lexical)
+        timings["evidence_ms"] = (time.perf_counter() - t2) * 1000
+        result = SearchResult([], 0.0, intent, timings, [], searched, corrected, unfamiliar=unfamiliar,
+                              after_papers=after, evidence=evidence, candidates=cands, qvec=qvec)
+        out = self.rerank(result, k)
         timings["total_ms"] = (time.perf_counter() - t0) * 1000
-        return SearchResult(passages, confidence, intent, timings, matches, searched, corrected,
-                            closeness=closeness if mode != "lexical" else 1.0,
-                            unfamiliar=tuple(self.version.lexical.unfamiliar(searched)))
+        return out
+
+    def rerank(self, result: SearchResult, k: int | None = None, ranker: Ranker | None = None) -> SearchResult:
+        """The ranker's order and confidence for a result's candidates (with another ranker, for training
+        and evaluation: the candidates and their evidence do not depend on it)."""
+        k = self.settings.top_k if k is None else k
+        ranker = ranker or self.ranker
+        evidence, cands = result.evidence, result.candidates
+        probabilities = ranker.passage.probability(evidence.matrix)
+        local = np.argsort(-probabilities, kind="stable")
+        order = cands.ids[local]
+        scores = np.zeros(len(self.citations), dtype=np.float32)
+        scores[cands.ids] = probabilities
+        Q = question_features(evidence, probabilities, local, sum(s for _, s in result.unfamiliar), result.searched)
+        confidence = float(ranker.answerability(Q[None, :])[0])
+        widen = self.settings.context_chars > 0
+        matches = self.widener.passages(order, scores, k, widen=False)
+        passages = self.widener.passages(order, scores, k, widen=widen) if widen else matches
+        closeness = float(evidence.matrix[local[0], FEATURES.index("dense")]) if len(local) else 0.0
+        return replace(result, passages=passages, matches=matches, confidence=confidence, closeness=closeness,
+                       probabilities=probabilities)
 
     def _dense_scores(self, qvec: np.ndarray) -> np.ndarray:
         n = len(self.citations)
@@ -263,143 +271,6 @@ class Retriever:
         valid = ids[0] >= 0
         scores[ids[0][valid]] = sims[0][valid]
         return scores
-
-    def _meeting_aware(self, scores: np.ndarray, intent: QueryIntent, mask: np.ndarray) -> np.ndarray:
-        out = scores.astype(np.float32).copy()
-        if intent.since:
-            dates = self._date_arr
-            hit = (dates != "") & (dates >= intent.since) & (dates <= intent.until)
-            if hit.any():
-                out += self.date_boost * hit
-        if intent.committee:
-            out += self.committee_boost * (self._committee_arr == intent.committee.lower())
-        # Agenda-item awareness: lift every passage of an item by how well its best passage matches.
-        best = np.zeros(self._n_items, dtype=np.float32)
-        np.maximum.at(best, self._item_of[mask], out[mask])
-        item_best = best[self._item_of]
-        if intent.wants_decision:
-            # "What did they resolve about X": the resolution of the item that best matches X answers it,
-            # even when the resolution's own words ("be noted") share nothing with the question. A passage
-            # of the discussion that records an agreement ("it was agreed that ...") answers it as well, and
-            # beats its item's formal resolution when it is itself the item's best match.
-            resolution = self._section_arr == "resolution"
-            out[resolution] = np.maximum(out[resolution], 0.97 * item_best[resolution])
-            decided = resolution if intent.wants_resolution else resolution | self._records_agreement
-            out[decided] += self.decision_boost
-        out += self.item_boost * item_best
-        # An agenda entry previews an item; the minutes and reports hold what was said, so they go first.
-        out -= self.agenda_penalty * (self._section_arr == "agenda")
-        out[~mask] = 0.0
-        return out
-
-    def _confidence(self, question: str, dense: np.ndarray, lexical: np.ndarray, scores: np.ndarray,
-                    mask: np.ndarray) -> tuple[float, float]:
-        """How well the best passages match: best cosine, and the share of the question's rarer words
-        found together in one top passage. Both matter: a question about a figure the papers never give
-        shares its topic words with many passages but not its specific ones. Returned with the best cosine
-        itself (how close in meaning the closest passage is)."""
-        top = fusion.top_k(scores, 5, mask)
-        if not top:
-            return 0.0, 0.0
-        weights = self.version.lexical.weights(question)
-        coverage = 0.0
-        if weights:
-            total = sum(weights.values())
-            for i in top:
-                toks = set(self.version.lexical.tokenize(self.version.passages[i].lexical_text))
-                coverage = max(coverage, sum(wt for w, wt in weights.items() if w in toks) / total)
-        best_cos = float(np.max(dense[top])) if dense.any() else 0.0
-        return 0.5 * best_cos + 0.5 * coverage, best_cos
-
-    def _dedupe(self, order: list[int], scores: np.ndarray, k: int) -> list[Passage]:
-        """Keep the first of near-identical passages; list the others as 'also in'."""
-        kept: list[tuple[int, set, list]] = []
-        for i in order:
-            shingles = self._chunk_shingles(i)
-            dup_of = None
-            for entry in kept:
-                if self.citations[entry[0]].source != self.citations[i].source and _jaccard(shingles, entry[1]) >= 0.6:
-                    dup_of = entry
-                    break
-            if dup_of is not None:
-                dup_of[2].append(self.citations[i])
-                continue
-            if len(kept) < k:
-                kept.append((i, shingles, []))
-        return [
-            Passage(id=i, text=self.texts[i], citation=self.citations[i], score=float(scores[i]), rank=r + 1,
-                    also_in=tuple(also))
-            for r, (i, _, also) in enumerate(kept)
-        ]
-
-    def _widened(self, order: list[int], scores: np.ndarray, k: int) -> list[Passage]:
-        """The best chunks, each widened to its neighbours (see the module docstring), reprints shown once.
-
-        Chunks are taken best first; a chunk already inside a better one's window is not shown again."""
-        covered: set[int] = set()
-        kept: list[dict] = []
-        for i in order:
-            if i in covered:
-                continue
-            shingles = self._chunk_shingles(i)
-            dup_of = next((w for w in kept if self.citations[w["id"]].source != self.citations[i].source
-                           and _containment(shingles, w["shingles"]) >= 0.6), None)
-            if dup_of is not None:
-                dup_of["also"].append(self.citations[i])
-                covered.add(i)
-                continue
-            if len(kept) >= k:
-                continue  # still scanning, to list reprints of the kept passages as "also in"
-            lo, hi = self._window(i, scores, covered)
-            covered.update(range(lo, hi + 1))
-            c = self.citations[i]
-            start, end = self.citations[lo].start, max(self.citations[j].end for j in range(lo, hi + 1))
-            text = self.texts[i] if lo == hi else self._document(c.source)[start:end]
-            citation = replace(c, start=start, end=end, page=self.citations[lo].page)
-            kept.append({"id": i, "text": text, "citation": citation, "also": [],
-                         "shingles": frozenset().union(*(self._chunk_shingles(j) for j in range(lo, hi + 1)))})
-        return [
-            Passage(id=w["id"], text=w["text"], citation=w["citation"], score=float(scores[w["id"]]), rank=r + 1,
-                    also_in=tuple(w["also"]), matched=(self.citations[w["id"]].start, self.citations[w["id"]].end))
-            for r, w in enumerate(kept)
-        ]
-
-    def _window(self, i: int, scores: np.ndarray, taken: set[int]) -> tuple[int, int]:
-        """First and last chunk id of chunk ``i``'s window: grown one neighbour at a time, the better-scoring
-        side first, while the neighbour is in the same part of the same agenda item, directly follows or
-        precedes the window in the document, is not shown elsewhere, and the span stays within budget."""
-        budget = self.settings.context_chars
-        c = self.citations
-        lo = hi = i
-        start, end = c[i].start, c[i].end
-        while True:
-            options = [j for j in (lo - 1, hi + 1)
-                       if 0 <= j < len(c) and j not in taken and self._item_of[j] == self._item_of[i]
-                       and self._section_arr[j] == self._section_arr[i]
-                       and max(end, c[j].end) - min(start, c[j].start) <= budget]
-            options = [j for j in options if self._adjoins(j, start, end)]
-            if not options:
-                return lo, hi
-            j = max(options, key=lambda j: scores[j])
-            lo, hi = min(lo, j), max(hi, j)
-            start, end = min(start, c[j].start), max(end, c[j].end)
-
-    def _adjoins(self, j: int, start: int, end: int) -> bool:
-        """Chunk ``j`` overlaps the span or is separated from it by whitespace only."""
-        c = self.citations[j]
-        if c.start <= end and c.end >= start:
-            return True
-        gap = self._document(c.source)[end:c.start] if c.start > end else self._document(c.source)[c.end:start]
-        return not gap.strip()
-
-    def _chunk_shingles(self, i: int) -> frozenset:
-        """Chunk ``i``'s shingles, kept for later questions (the same chunks come up again and again)."""
-        cached = self._shingle_cache.get(i)
-        if cached is None:
-            if len(self._shingle_cache) > 8192:
-                self._shingle_cache.clear()
-            cached = self._shingle_cache[i] = _shingles(self.texts[i])
-        return cached
 
     def _document(self, source: str) -> str:
         """A document's text, kept for the next question (a few documents at most)."""
@@ -423,13 +294,38 @@ class Retriever:
                 if from_register is not None:
                     return from_register
         result = self.run(question, k, filters)
-        return build_answer(question, result, self.settings.abstain_threshold, self.version.lexical, filters,
-                            item_tokens=self._item_tokens,
-                            last_meeting=self.meeting_dates[-1] if self.meeting_dates else None)
+        return build_answer(question, result, self.ranker.threshold, self.version.lexical, filters,
+                            item_tokens=self._item_tokens if self.settings.form_checks else None,
+                            last_meeting=self.meeting_dates[-1] if self.meeting_dates else None,
+                            checks=self.settings.form_checks,
+                            cosines=self.sentence_cosines(result.qvec) if result.qvec is not None else None)
+
+    def sentence_cosines(self, qvec: np.ndarray):
+        """passage -> {(start, end) in the source: cosine with the question} for the sentences of the chunks
+        a shown passage is made of (their vectors were embedded at build time)."""
+        def of(p: Passage) -> dict:
+            c = self.citations
+            ids = [p.id]
+            for step in (-1, 1):
+                j = p.id + step
+                while 0 <= j < len(c) and c[j].source == c[p.id].source and c[j].start >= p.citation.start \
+                        and c[j].end <= p.citation.end:
+                    ids.append(j)
+                    j += step
+            out = {}
+            for j in ids:
+                spans, vectors = self.sentence_vectors.of(j)
+                if len(spans):
+                    sims = vectors @ qvec
+                    for (s, e), sim in zip(spans, sims):
+                        key = (c[j].start + s, c[j].start + e)
+                        out[key] = max(out.get(key, -1.0), float(sim))
+            return out
+        return of
 
     def _item_tokens(self, passage: Passage) -> set[str]:
         """Every word of the agenda item a passage belongs to (cached: items are re-used across questions)."""
-        item = int(self._item_of[passage.id])
+        item = int(self.corpus.item_of[passage.id])
         cached = self._item_token_cache.get(item)
         if cached is None:
             tokenize = self.version.lexical.tokenize
@@ -490,26 +386,6 @@ class Retriever:
 
     def item_passages(self, passage_id: int) -> list[int]:
         """All passage ids of the same agenda item, in document order (for 'show the whole item')."""
-        item = self._item_of[passage_id]
-        return [int(i) for i in np.nonzero(self._item_of == item)[0]]
+        item = self.corpus.item_of[passage_id]
+        return [int(i) for i in np.nonzero(self.corpus.item_of == item)[0]]
 
-
-def _shingles(text: str, n: int = 5) -> frozenset:
-    """The text's runs of ``n`` words (case folded): near-identical texts share most of them."""
-    words = text.lower().split()
-    if len(words) < n:
-        return frozenset([tuple(words)])
-    return frozenset(zip(*(words[i:] for i in range(n))))
-
-
-def _containment(part: set, whole: set) -> float:
-    """The share of ``part``'s shingles that are also in ``whole``."""
-    if not part:
-        return 0.0
-    return len(part & whole) / len(part)
-
-
-def _jaccard(a: set, b: set) -> float:
-    if not a or not b:
-        return 0.0
-    return len(a & b) / len(a | b)

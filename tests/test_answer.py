@@ -4,6 +4,16 @@ import pytest
 from qa.answer import expected_type, gives, sentences
 
 
+@pytest.fixture(scope="module")
+def checked(retriever):
+    """The retriever with the hand-written form checks on (Settings.form_checks; off by default)."""
+    from dataclasses import replace
+
+    from qa.retrieve import Retriever
+
+    return Retriever(retriever.version, replace(retriever.settings, form_checks=True), ranker=retriever.ranker)
+
+
 def spans_text(text):
     return [text[s:e] for s, e in sentences(text)]
 
@@ -35,8 +45,8 @@ def test_answer_includes_the_sentence_a_reference_points_back_to(retriever):
     assert top.citation.item_title == "People Zones"
 
 
-def test_figures_asked_for_must_be_given(retriever):
-    a = retriever.ask("How many complaints were made about the Euston Street custody suite in 2018/19?")
+def test_figures_asked_for_must_be_given(checked):
+    a = checked.ask("How many complaints were made about the Euston Street custody suite in 2018/19?")
     assert a.abstained and "figure" in a.understood["abstained_because"]
 
 
@@ -71,14 +81,14 @@ def test_what_counts_as_giving_an_answer_of_a_kind():
     assert gives("date", "This service commenced delivery in January 2020.", "when did it start")
 
 
-def test_a_figure_the_papers_do_not_give_is_abstained_on_even_when_the_topic_matches(retriever):
-    a = retriever.ask("what proportion of the operation lionheart drug offences led to positive outcomes")
+def test_a_figure_the_papers_do_not_give_is_abstained_on_even_when_the_topic_matches(checked):
+    a = checked.ask("what proportion of the operation lionheart drug offences led to positive outcomes")
     assert a.abstained and "percentage" in a.understood["abstained_because"]
     assert a.passages  # the nearest passages are still listed
 
 
-def test_papers_that_say_a_figure_was_not_yet_known_do_not_answer_it(retriever):
-    a = retriever.ask("how many of the 20,000 extra officers nationally will leicestershire get")
+def test_papers_that_say_a_figure_was_not_yet_known_do_not_answer_it(checked):
+    a = checked.ask("how many of the 20,000 extra officers nationally will leicestershire get")
     assert a.abstained and a.understood["abstained_because"] == "the papers say this was not known"
 
 
@@ -130,25 +140,25 @@ def test_a_day_of_the_month_or_a_percentage_is_not_a_count():
     assert not gives("figure", "The meeting on 24 September agreed the plan.", "what was the total")
 
 
-def test_an_event_still_to_take_place_does_not_say_how_it_turned_out(retriever):
-    a = retriever.ask("What grades did HMICFRS give Leicestershire Police in its spring 2020 inspection?")
+def test_an_event_still_to_take_place_does_not_say_how_it_turned_out(checked):
+    a = checked.ask("What grades did HMICFRS give Leicestershire Police in its spring 2020 inspection?")
     assert a.abstained and a.understood["abstained_because"] == "the papers say this was still to take place"
-    asked_when = retriever.ask("when was the next HMICFRS inspection expected")  # asks about the plan itself
+    asked_when = checked.ask("when was the next HMICFRS inspection expected")  # asks about the plan itself
     assert not asked_when.abstained and "spring 2020" in asked_when.text
 
 
-def test_a_decision_still_to_be_made_does_not_say_what_was_decided(retriever):
+def test_a_decision_still_to_be_made_does_not_say_what_was_decided(checked):
     # The ethics report: Chief Officers "would shortly be making a decision as to whether to introduce the
     # 'name and shame' dimension" into the drink-drive campaign.
-    a = retriever.ask("did chief officers go ahead with naming and shaming drink drivers in the summer campaign")
+    a = checked.ask("did chief officers go ahead with naming and shaming drink drivers in the summer campaign")
     assert a.abstained and a.understood["abstained_because"] == "the papers say this was still to be decided"
-    asked_plan = retriever.ask("what were chief officers going to decide about the drink drive campaign")
+    asked_plan = checked.ask("what were chief officers going to decide about the drink drive campaign")
     assert not asked_plan.abstained and "name and shame" in asked_plan.text
 
 
-def test_the_numbers_of_a_date_named_in_the_question_are_not_figures_it_asks_about(retriever):
+def test_the_numbers_of_a_date_named_in_the_question_are_not_figures_it_asks_about(checked):
     # "july 19" chooses the July 2019 meeting; its "19" need not appear in the answer's agenda item.
-    a = retriever.ask("101 average answer time at the panel july 19")
+    a = checked.ask("101 average answer time at the panel july 19")
     assert not a.abstained, a.understood
     assert a.understood["date_phrase"] == "july 19"
 
@@ -158,15 +168,15 @@ def test_the_numbers_of_a_date_named_in_the_question_are_not_figures_it_asks_abo
     ("who designed the cathedral", "no passage is close in meaning"),
     ("recycling centre opening times melton", "never use"),
 ])
-def test_questions_the_papers_do_not_cover_are_abstained_on_and_say_why(retriever, question, because):
-    a = retriever.ask(question)
+def test_questions_the_papers_do_not_cover_are_abstained_on_and_say_why(checked, question, because):
+    a = checked.ask(question)
     assert a.abstained and because in a.understood["abstained_because"]
     assert a.passages  # the nearest passages are still listed
 
 
-def test_a_paraphrase_the_papers_answer_is_not_taken_for_a_question_they_do_not_cover(retriever):
+def test_a_paraphrase_the_papers_answer_is_not_taken_for_a_question_they_do_not_cover(checked):
     # Few of its words are the papers' words, but the passage is close in meaning.
-    a = retriever.ask("How many times did officers frisk people on suspicion of carrying illegal substances in 2018/19?")
+    a = checked.ask("How many times did officers frisk people on suspicion of carrying illegal substances in 2018/19?")
     assert "close in meaning" not in (a.understood.get("abstained_because") or "")
     assert a.understood.get("abstained_because") is None
 
@@ -178,3 +188,37 @@ def test_a_sentence_introducing_a_list_is_answered_with_the_list(retriever):
     assert "19 March 2021" in a.text and "18 June 2021" in a.text
     for s in a.sentences:
         assert s.text in a.passages[s.passage_rank - 1].text
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("See No. 5 of the list. It was noted.", ["See No. 5 of the list.", "It was noted."]),
+    ("As set out in Ch. 4 of the plan, approx. 20 officers. Cllr. Smith agreed.",
+     ["As set out in Ch. 4 of the plan, approx. 20 officers.", "Cllr. Smith agreed."]),
+    ("Refer to para. 3.2 of the report. The panel noted it.", ["Refer to para. 3.2 of the report.", "The panel noted it."]),
+])
+def test_abbreviations_do_not_end_sentences(text, expected):
+    assert spans_text(text) == expected
+
+
+def test_each_row_of_a_table_is_a_sentence_and_knows_its_headings():
+    from qa.sentences import header_row, split
+
+    text = ("KPI\tPerformance\n\tPerformance 18/19\tPerformance 17/18\t% Change\n"
+            "1.1 Number of 999 Calls\t150,536\t138,893\t+8%\n1.2 Number of 101 Calls\t383,000\t501,342\t-24%\n"
+            "\nThe number of calls went down.")
+    spans = split(text)
+    rows = [text[s:e] for s, e in spans]
+    assert rows[2] == "1.1 Number of 999 Calls\t150,536\t138,893\t+8%"
+    assert rows[-1] == "The number of calls went down."
+    assert text[slice(*header_row(text, spans, 3))] == "Performance 18/19\tPerformance 17/18\t% Change"
+    assert header_row(text, spans, len(spans) - 1) is None
+
+
+def test_a_figure_from_a_table_is_answered_with_its_row_and_column_headings(retriever):
+    a = retriever.ask("number of 101 calls 18/19 performance report")
+    assert not a.abstained
+    texts = [s.text for s in a.sentences]
+    row = next(i for i, t in enumerate(texts) if t.startswith("1.2 Number of 101 Calls"))
+    assert row > 0 and texts[row - 1].startswith("Performance 18/19")
+    for s in a.sentences:  # verbatim spans of the source
+        assert retriever.document_text(a.passages[s.passage_rank - 1].citation.source)[s.start:s.end] == s.text

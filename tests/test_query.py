@@ -161,3 +161,16 @@ def test_an_everyday_word_ranks_the_passage_that_uses_the_formal_one(retriever):
     # greater number of detainees". Neither "grumbles" nor "cells" is a word of the papers.
     a = retriever.ask("why does the city centre cell block get more grumbles than the others")
     assert not a.abstained and "greater number of detainees" in a.passages[0].text
+
+
+@pytest.mark.parametrize("question", ["when is the next meeting", "date of next panel meeting",
+                                      "when's the upcoming board meeting"])
+def test_the_next_meeting_is_read_from_the_latest_papers(question):
+    # The papers are historical: the date of "the next meeting" is what the latest meeting's papers say.
+    assert understand(question, COMMITTEES, MEETINGS).since == "latest"
+
+
+def test_when_is_the_next_meeting_puts_the_latest_scheduled_date_first(retriever):
+    a = retriever.ask("when is the next meeting")
+    latest = max(c.meeting_date for c in retriever.citations if c.meeting_date)
+    assert a.passages[0].citation.meeting_date == latest
