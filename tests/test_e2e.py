@@ -132,7 +132,7 @@ def test_missing_and_mismatched_indexes_say_how_to_rebuild(tmp_path, index_dir):
 def test_manifest_describes_the_index(index_dir):
     version = index_dir / (index_dir / "CURRENT").read_text().strip()
     m = json.loads((version / "manifest.json").read_text())
-    assert m["format_version"] == 2 and m["dimension"] == 384 and "all-MiniLM-L6-v2" in m["model"]
+    assert m["format_version"] == 3 and m["dimension"] == 384 and "all-MiniLM-L6-v2" in m["model"]
     assert sorted(m["files"]) == sorted(p.name for p in CORPUS.glob("*.txt"))
     assert all(len(h) == 64 for h in m["files"].values())
 

@@ -20,7 +20,7 @@ DEV = ROOT.parent / "shared" / "eval" / "dev.jsonl"
 # d001 of the dev set: its answer is in the People Zones item of the panel's 24 September 2019 meeting.
 QUESTION = "What was the one-off Home Office grant for People Zones to be used for?"
 CITATION_KEYS = {"source", "committee", "meeting_date", "item_number", "item_title", "section", "start", "end", "page",
-                 "corpus"}  # corpus: issue 20
+                 "corpus", "page_end"}  # corpus: issue 20; page_end: issue 16
 
 
 # The suite's test_ainvoke_returns_documents is a bare ``async def``; pyproject sets no asyncio_mode, so

@@ -132,7 +132,7 @@ def test_answer_json_shape_and_verbatim_citations(client):
     for p in body["passages"]:
         assert set(p) == {"id", "rank", "score", "text", "citation", "also_in", "matched"}
         assert set(p["citation"]) == {"source", "committee", "meeting_date", "item_number", "item_title", "section",
-                                      "start", "end", "page", "corpus"}  # corpus: issue 20
+                                      "start", "end", "page", "corpus", "page_end"}  # corpus: issue 20
         c = p["citation"]
         assert _corpus_text(c["source"])[c["start"]:c["end"]] == p["text"]
         assert c["start"] <= p["matched"][0] < p["matched"][1] <= c["end"]  # the chunk that matched is inside
