@@ -88,13 +88,16 @@ def _question_rows(samples: list[Sample], passage: Logistic):
     return np.array(rows), np.array(labels), np.array(answerable)
 
 
-def fit(samples: list[Sample], C: float = 1.0) -> Ranker:
+def fit(samples: list[Sample], C: float = 1.0, learn_passage: bool = False) -> Ranker:
+    """The ranker fitted on ``samples`` (never on fold H). With ``learn_passage`` False (the default, see
+    the README: a learned passage order lost to the prior order on held-out folds) the passage model keeps
+    the candidates' prior order and only the question model (abstention) is learned."""
     from .evidence import FEATURES
 
     train = [s for s in samples if s.question.fold != HELD_OUT]
     X = np.vstack([s.result.evidence.matrix for s in train])
     y = np.concatenate([s.labels for s in train])
-    passage = Logistic.fit(X, y, FEATURES, C=C)
+    passage = Logistic.fit(X, y, FEATURES, C=C) if learn_passage else prior_ranker().passage
     Q, ql, answerable = _question_rows(train, passage)
     keep = ql | ~answerable  # answerable without any candidate holding the answer: left out
     question = Logistic.fit(Q[keep], ql[keep].astype(int), QUESTION_FEATURES, C=C)
@@ -102,6 +105,7 @@ def fit(samples: list[Sample], C: float = 1.0) -> Ranker:
     threshold = float(np.quantile(conf, ABSTAIN_ANSWERABLE)) if len(conf) else 0.0
     digest = hashlib.sha256("\n".join(sorted(s.question.row.get("id", "") for s in train)).encode()).hexdigest()[:16]
     trained_on = {"questions": len(train), "candidates": int(len(y)), "positives": int(y.sum()),
+                  "passage_model": "learned" if learn_passage else "prior order",
                   "folds": sorted({s.question.fold for s in train}), "question_ids_sha256": digest, "C": C}
     return Ranker(passage, question, threshold, trained_on)
 
@@ -140,12 +144,13 @@ def summarise(rows: list[dict]) -> dict:
     }
 
 
-def cross_validate(samples: list[Sample], retrievers: dict, C: float = 1.0, checks: bool = False) -> dict:
+def cross_validate(samples: list[Sample], retrievers: dict, C: float = 1.0, checks: bool = False,
+                   learn_passage: bool = False) -> dict:
     """Leave-one-fold-out over every fold but the held-out one: {fold: summary, "pooled": summary}."""
     folds = sorted({s.question.fold for s in samples} - {HELD_OUT})
     pooled, out = [], {}
     for f in folds:
-        model = fit([s for s in samples if s.question.fold != f], C=C)
+        model = fit([s for s in samples if s.question.fold != f], C=C, learn_passage=learn_passage)
         rows = measure([s for s in samples if s.question.fold == f], retrievers, model, checks=checks)
         out[f] = summarise(rows)
         pooled += rows
