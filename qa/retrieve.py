@@ -404,9 +404,11 @@ class Retriever:
                 if from_register is not None:
                     return from_register
         result = self.run(question, k, filters)
-        return build_answer(question, result, self.settings.abstain_threshold, self.version.lexical, filters,
-                            item_tokens=self._item_tokens,
-                            last_meeting=self.meeting_dates[-1] if self.meeting_dates else None)
+        answer = build_answer(question, result, self.settings.abstain_threshold, self.version.lexical, filters,
+                              item_tokens=self._item_tokens,
+                              last_meeting=self.meeting_dates[-1] if self.meeting_dates else None)
+        from .generate import written_answer  # issue 19: unchanged unless QA_LLM_BASE_URL is set
+        return written_answer(question, answer, answer.passages, self.settings)
 
     def _item_tokens(self, passage: Passage) -> set[str]:
         """Every word of the agenda item a passage belongs to (cached: items are re-used across questions)."""
