@@ -22,6 +22,7 @@ from qa.chat import (
 )
 from qa.config import Settings
 from qa.errors import IndexMismatch, IndexMissing, QAError
+from qa.generate import deferred, write_into  # issue 19
 from qa.store import version_key
 
 log = logging.getLogger("qa.app")
@@ -295,8 +296,9 @@ def chat_page() -> None:
         with st.chat_message("user"):
             st.markdown(escape_markdown(question))
         with st.chat_message("assistant"):
-            with st.spinner("Searching the papers…"):
+            with st.spinner("Searching the papers…"), deferred():  # issue 19: written answer streamed next
                 turn = answer_question(retriever, question, sidebar_f, previous)
+            turn = write_into(st.empty(), turn, retriever.settings)
             render_reply(retriever, keys, turn)
         history.append(turn)
     if history:
