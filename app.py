@@ -28,6 +28,7 @@ from qa.documents import build_lock as _build_lock, shared_retriever
 from qa.errors import IndexMismatch, IndexMissing, QAError
 from qa.feedback import FeedbackStore, Vote, feedback_path
 from qa.source_view import original
+from qa.generate import deferred, write_into  # issue 19
 from qa.store import version_key
 
 log = logging.getLogger("qa.app")
@@ -358,8 +359,9 @@ def chat_page() -> None:
         with st.chat_message("user"):
             st.markdown(escape_markdown(question))
         with st.chat_message("assistant"):
-            with st.spinner("Searching the papers…"):
+            with st.spinner("Searching the papers…"), deferred():  # issue 19: written answer streamed next
                 turn = answer_question(retriever, question, sidebar_f, previous)
+            turn = write_into(st.empty(), turn, retriever.settings)
             render_reply(retriever, keys, turn)
         history.append(turn)
     if history:

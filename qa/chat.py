@@ -115,6 +115,9 @@ def render_answer(answer: Answer) -> str:
     Extractive answers are built from their sentences; an answer from the decisions register (an intro
     line, then one line per record) becomes the intro and a bulleted list.
     """
+    if answer.mode is not None:  # issue 19: a written answer, or the note on why it is not shown
+        from .generate import written_markdown
+        return written_markdown(answer, escape_markdown)
     if answer.sentences:
         return " ".join(f"{escape_markdown(inline_plain(s.text))} **[{s.passage_rank}]**"
                         for s in answer.sentences)

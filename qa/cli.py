@@ -124,16 +124,25 @@ def index_cmd(corpus_dir, index_dir, rebuild, as_json):
 @click.option("--index", "index_dir", type=INDEX)
 @click.option("-k", "k", type=click.IntRange(1, 100), default=5, show_default=True)
 @click.option("--json", "as_json", is_flag=True)
+@click.option("--llm/--no-llm", "llm", default=None,
+              help="Written answer from the language model at QA_LLM_BASE_URL (default: when it is set).")
 @with_filters
 @_friendly
-def ask(question, question_file, index_dir, k, as_json, committee, since, until, section, source):
+def ask(question, question_file, index_dir, k, as_json, llm, committee, since, until, section, source):
     """Answer a question with cited passages."""
     from .retrieve import Retriever
 
     if not question and not question_file:
         raise BadQuery('give a question, e.g. qa ask "what was said about 101 waiting times?", or --file FILE')
     filters = _filters(committee, since, until, section, source)
-    retriever = Retriever.load(settings=_settings(index_dir=index_dir))
+    settings = _settings(index_dir=index_dir)
+    # issue 19: --llm needs a model server; --no-llm answers as if none were configured
+    if llm and not settings.llm_base_url.strip():
+        raise BadQuery("--llm: no language model configured; set QA_LLM_BASE_URL (e.g. http://127.0.0.1:11434/v1)"
+                       " and QA_LLM_MODEL")
+    if llm is False:
+        settings = _settings(index_dir=index_dir, llm_base_url="")
+    retriever = Retriever.load(settings=settings)
     questions = [question] if question else [line.rstrip("\n") for line in question_file]
     for q in questions:
         if question_file and not q.strip():
@@ -154,6 +163,8 @@ def ask(question, question_file, index_dir, k, as_json, committee, since, until,
             from .ingest import printable
 
             click.echo(printable(render_answer(answer, retriever), keep_newlines=True))
+            if answer.note:  # issue 19: why the written answer is not (all) shown
+                click.echo(f"note: {answer.note}", err=True)
 
 
 def render_answer(answer, retriever=None) -> str:

@@ -7,7 +7,7 @@ working directory, so ``qa ask`` behaves the same from any folder.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -69,6 +69,18 @@ class Settings:
     staff_password: str = ""
     # Where thumbs up/down are stored (SQLite); empty: "<index folder name>-feedback.sqlite3" beside the index.
     feedback_db: str = ""
+    # Written answers from a language model (issue 19; qa/generate.py, qa/grounding.py). Empty base URL: off,
+    # nothing is contacted and answers are exactly the extractive ones. The base URL is an OpenAI-compatible
+    # one ending in /v1 (Ollama http://127.0.0.1:11434/v1); the model blank means the server's first model.
+    # The key is sent as a bearer token and never shown (not even in the settings' repr).
+    llm_base_url: str = ""
+    llm_model: str = ""
+    llm_api_key: str = field(default="", repr=False)
+    llm_timeout: float = 20.0  # seconds for the whole reply; then the extractive answer, with a note
+    llm_unverified: str = "drop"  # a written sentence its citations do not support: "drop" it or "mark" it
+    llm_passages: int = 5  # how many of the top passages go to the model
+    llm_passage_chars: int = 1500  # of each passage's text at most (the check uses the whole passage)
+    llm_max_tokens: int = 400
 
     @classmethod
     def from_env(cls, **overrides) -> "Settings":

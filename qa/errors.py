@@ -41,3 +41,17 @@ class IndexBusy(QAError):
 
 class IndexWriteError(QAError):
     """The index folder cannot be written (full disk, read-only folder, no permission)."""
+class LanguageModelFault(QAError):
+    """A language model configured for written answers (issue 19) gave no usable reply. The extractive
+    answer is shown instead, with ``str(exc)`` as its note: what happened and which setting to check (the
+    URL, the model or the key, never the key itself)."""
+
+
+class ReplyFault(LanguageModelFault):
+    """The reply arrived but cannot be used as a whole: ``kind`` is empty, language, citation (``detail``
+    names the marker), uncited or not_known (the model said the papers do not say)."""
+
+    def __init__(self, kind: str, detail: str = ""):
+        self.kind = kind
+        self.detail = detail
+        super().__init__(f"{kind}{': ' + detail if detail else ''}")

@@ -127,6 +127,18 @@ class AnswerSentence:
     passage_rank: int  # the [n] marker
     start: int  # offsets into the source document
     end: int
+    # Written answers (issue 19), in the JSON only when a language model is configured: whether the
+    # sentence's citations support it, the ranks it cites, and why not. A written sentence's text is the
+    # model's; start/end are then the passage sentence that supports it (empty when not verified).
+    verified: bool | None = None
+    cites: tuple[int, ...] = ()
+    problem: str | None = None
+
+    def to_dict(self, written: bool = False) -> dict:
+        d = {"text": self.text, "passage_rank": self.passage_rank, "start": self.start, "end": self.end}
+        if written:
+            d.update(verified=self.verified, cites=list(self.cites), problem=self.problem)
+        return d
 
 
 @dataclass(frozen=True)
@@ -138,11 +150,18 @@ class Answer:
     sentences: tuple[AnswerSentence, ...] = ()
     message: str | None = None
     understood: dict = field(default_factory=dict)
+    # Issue 19: None when no language model is configured (the JSON is then exactly as before);
+    # "generated" or "extractive" (with ``note`` saying why the model's answer is not shown) when one is.
+    mode: str | None = None
+    note: str | None = None
 
     def to_dict(self) -> dict:
         answer = None
         if self.text is not None:
-            answer = {"text": self.text, "sentences": [asdict(s) for s in self.sentences]}
+            written = self.mode is not None
+            answer = {"text": self.text, "sentences": [s.to_dict(written) for s in self.sentences]}
+            if written:
+                answer.update(mode=self.mode, note=self.note)
         return {
             "question": self.question,
             "abstained": self.abstained,

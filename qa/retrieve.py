@@ -294,11 +294,13 @@ class Retriever:
                 if from_register is not None:
                     return from_register
         result = self.run(question, k, filters)
-        return build_answer(question, result, self.ranker.threshold, self.version.lexical, filters,
-                            item_tokens=self._item_tokens if self.settings.form_checks else None,
-                            last_meeting=self.meeting_dates[-1] if self.meeting_dates else None,
-                            checks=self.settings.form_checks,
-                            cosines=self.sentence_cosines(result.qvec) if result.qvec is not None else None)
+        answer = build_answer(question, result, self.ranker.threshold, self.version.lexical, filters,
+                              item_tokens=self._item_tokens if self.settings.form_checks else None,
+                              last_meeting=self.meeting_dates[-1] if self.meeting_dates else None,
+                              checks=self.settings.form_checks,
+                              cosines=self.sentence_cosines(result.qvec) if result.qvec is not None else None)
+        from .generate import written_answer  # issue 19: unchanged unless QA_LLM_BASE_URL is set
+        return written_answer(question, answer, answer.passages, self.settings)
 
     def sentence_cosines(self, qvec: np.ndarray):
         """passage -> {(start, end) in the source: cosine with the question} for the sentences of the chunks

@@ -164,6 +164,10 @@ class AnswerSentenceOut(BaseModel):
     end: int
     display: str | None = Field(None, description="What a person reads (issue 18): the text with its markup and "
                                                   "page furniture left out; ``text`` stays the verbatim span.")
+    # issue 19: present only when a language model is configured (QA_LLM_BASE_URL)
+    verified: bool | None = Field(None, description="Its citations support it (written answers).")
+    cites: list[int] | None = Field(None, description="The ranks of the passages it cites.")
+    problem: str | None = Field(None, description="Why it is not verified.")
 
 
 class AnswerTextOut(BaseModel):
@@ -171,6 +175,10 @@ class AnswerTextOut(BaseModel):
     sentences: list[AnswerSentenceOut]
     display: str | None = Field(None, description="What a person reads (issue 18): the text with its markup and "
                                                   "page furniture left out; ``text`` stays the verbatim span.")
+    # issue 19: present only when a language model is configured
+    mode: Literal["generated", "extractive"] | None = Field(
+        None, description="generated: written by the language model, every sentence checked; extractive: quoted.")
+    note: str | None = Field(None, description="Why the written answer is not (all) shown.")
 
 
 class AnswerOut(BaseModel):
@@ -411,7 +419,8 @@ def create_app(settings: Settings | None = None, retriever: Retriever | None = N
         passages = retriever.search(body.question, k=body.k, filters=body.filters())
         return _display({"question": body.question, "passages": [p.to_dict() for p in passages]}, retriever)
 
-    @app.post("/answer", response_model=AnswerOut, responses=_BODY_ERRORS)
+    @app.post("/answer", response_model=AnswerOut, responses=_BODY_ERRORS,
+              response_model_exclude_unset=True)  # issue 19: the written-answer fields only when there
     def answer(body: QueryBody) -> dict:
         """An extractive answer whose every sentence cites a passage, or an abstention with the nearest passages."""
         retriever = index.get()

