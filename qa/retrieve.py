@@ -109,7 +109,9 @@ class Retriever:
                     meetings.setdefault(key, set()).add(c.meeting_date)
         self._meetings_of = {key: sorted(days) for key, days in meetings.items()}
         self._document_cache: dict[str, str] = {}
-        self.widener = Widener(self.citations, self.texts, self.corpus, self._document, settings.context_chars)
+        self._page_starts_cache: dict[str, list | None] = {}
+        self.widener = Widener(self.citations, self.texts, self.corpus, self._document, settings.context_chars,
+                               page_starts=self._page_starts)
         self.sentence_vectors = SentenceVectors(version, lambda: self.embedder)
         self._item_token_cache: dict[int, set[str]] = {}
         self._register = None
@@ -271,6 +273,13 @@ class Retriever:
         valid = ids[0] >= 0
         scores[ids[0][valid]] = sims[0][valid]
         return scores
+
+    def _page_starts(self, source: str):
+        """A document's page start offsets (None for a document without pages), kept once read."""
+        if source not in self._page_starts_cache:
+            doc = self.version.document(source)
+            self._page_starts_cache[source] = doc.get("page_starts") if doc else None
+        return self._page_starts_cache[source]
 
     def _document(self, source: str) -> str:
         """A document's text, kept for the next question (a few documents at most)."""

@@ -31,8 +31,9 @@ def containment(part: set, whole: set) -> float:
 
 
 class Widener:
-    def __init__(self, citations, texts, corpus, document_text, context_chars: int):
+    def __init__(self, citations, texts, corpus, document_text, context_chars: int, page_starts=None):
         self.citations, self.texts, self.corpus = citations, texts, corpus
+        self.page_starts = page_starts  # source -> the document's page start offsets (None: no pages)
         self.document_text = document_text  # source -> full text (cached by the caller)
         self.context_chars = context_chars
         self._shingles: dict[int, frozenset] = {}
@@ -70,6 +71,12 @@ class Widener:
             text = self.texts[i] if lo == hi else self.document_text(c[i].source)[start:end]
             # the page is the page of the words that matched, not of the context added above them
             citation = replace(c[i], start=start, end=end)
+            starts = self.page_starts(c[i].source) if self.page_starts else None
+            if starts:
+                from .chunk import page_of
+
+                page, last = page_of(starts, c[i].start), page_of(starts, max(start, end - 1))
+                citation = replace(citation, page=page, page_end=last if last != page else None)
             kept.append({"id": i, "text": text, "citation": citation, "also": [],
                          "shingles": frozenset().union(*(self.chunk_shingles(j) for j in range(lo, hi + 1)))})
         return [Passage(id=w["id"], text=w["text"], citation=w["citation"], score=float(scores[w["id"]]),

@@ -218,3 +218,34 @@ def test_widening_does_not_change_what_is_abstained_on(retriever):
     narrow = _unwidened(retriever)
     for row in dev_rows():
         assert retriever.ask(row["question"]).abstained == narrow.ask(row["question"]).abstained, row["question"]
+
+
+def test_a_pdf_citation_names_the_page_holding_the_matched_words(tmp_path):
+    # A widened span may start on an earlier page; the citation's page is the page of the words that matched.
+    import fitz
+
+    from qa.build import build_index
+    from qa.chunk import page_of
+    from qa.config import Settings
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    pdf = fitz.open()
+    paras = {1: "MINUTES of a meeting of the Parish Council held on 4 March 2024.\n\n1. Apologies were received "
+                "from two councillors.\n\n2. The playground was discussed at length by members of the council.",
+             2: "The playground inspection found the zip wire cable frayed and the repair was quoted at £1,240 by "
+                "the contractor.\n\n3. Date of next meeting: 8 April 2024."}
+    for n in (1, 2):
+        page = pdf.new_page()
+        assert page.insert_textbox(fitz.Rect(40, 40, 560, 820), paras[n], fontsize=9) >= 0
+    pdf.save(corpus / "minutes.pdf")
+    index = tmp_path / "index"
+    build_index(Settings.from_env(corpus_dir=corpus, index_dir=index), progress=False)
+    r = Retriever.load(index)
+    top = r.ask("zip wire repair quote").passages[0]
+    assert "£1,240" in top.text
+    starts = r.version.document("minutes.pdf")["page_starts"]
+    c = top.citation
+    assert c.page == page_of(starts, top.matched[0])  # the page where the matched words begin
+    assert c.page_end == 2 and page_of(starts, c.end - 1) == 2  # the span crosses onto page 2, and says so
+    assert r.version.document("minutes.pdf")["text"][c.start:c.end] == top.text
