@@ -170,7 +170,7 @@ def test_the_next_meeting_is_read_from_the_latest_papers(question):
     assert understand(question, COMMITTEES, MEETINGS).since == "latest"
 
 
-def test_when_is_the_next_meeting_puts_the_latest_scheduled_date_first(retriever):
+def test_when_is_the_next_meeting_is_answered_from_the_papers_that_name_one(retriever):
     a = retriever.ask("when is the next meeting")
-    latest = max(c.meeting_date for c in retriever.citations if c.meeting_date)
-    assert a.passages[0].citation.meeting_date == latest
+    assert a.understood["since"] == max(c.meeting_date for c in retriever.citations if c.meeting_date)
+    assert all("next meeting" in p.text.lower() for p in a.passages[:3])
