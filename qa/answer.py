@@ -349,8 +349,7 @@ def build_answer(question: str, result, threshold: float, lexical, filters=None,
         understood["corrected"] = dict(result.corrected)
     typed, question = question, result.searched or question  # sentences are matched to the corrected words
     passages = tuple(result.passages)
-    if not passages or result.confidence < threshold:
-        understood["abstained_because"] = "the ranker is not confident that any passage answers this"
+    if not passages:
         return Answer(question=typed, abstained=True, passages=passages, message=NOT_FOUND, understood=understood)
     kind = AnswerKind.of(question)  # read once, used to rank sentences and to check them
     wants_decision = result.intent.wants_decision
@@ -365,6 +364,8 @@ def build_answer(question: str, result, threshold: float, lexical, filters=None,
         reason = not_covered(result) or still_to_come(question, checked)
         if reason is None and item_tokens:
             reason = unsupported(question, matches, checked, lexical, item_tokens, kind, result.intent.date_phrase)
+    if reason is None and result.confidence < threshold:
+        reason = "the ranker is not confident that any passage answers this"
     if reason:
         understood["abstained_because"] = reason
         return Answer(question=typed, abstained=True, passages=passages, message=not_found(reason),

@@ -53,10 +53,16 @@ class SentenceVectors:
         if hit is None:
             text = self.version.passages[i].text
             spans = split(text) or [(0, len(text))]
-            vectors = self._embedder_of().encode([text[s:e] for s, e in spans])
+            vectors = self._encode([text[s:e] for s, e in spans])
             with self._lock:
                 hit = self._cache[i] = (spans, vectors)
         return hit
+
+    def _encode(self, texts: list[str]) -> np.ndarray:
+        # each text alone, as the build embeds them: a vector never depends on what it was batched with
+        embedder = self._embedder_of()
+        each = getattr(embedder, "encode_each", None)
+        return each(texts) if each is not None else embedder.encode(texts)
 
     def prefetch(self, ids) -> None:
         """Embed the sentences of all of ``ids`` not yet known in one batch (evaluation and training)."""
@@ -71,7 +77,7 @@ class SentenceVectors:
             spans = split(text) or [(0, len(text))]
             owners.append((i, spans))
             texts += [text[s:e] for s, e in spans]
-        vectors = self._embedder_of().encode(texts)
+        vectors = self._encode(texts)
         at = 0
         with self._lock:
             for i, spans in owners:

@@ -233,7 +233,8 @@ class Retriever:
             return SearchResult(passages, float(scores[order[0]]) if order else 0.0, intent, timings, passages,
                                 searched, corrected, unfamiliar=unfamiliar, after_papers=after)
         t2 = time.perf_counter()
-        cands = gather(self.corpus, lexical, dense, intent, mask, self.settings.candidates)
+        # enough candidates for k shown passages once neighbours are folded into windows
+        cands = gather(self.corpus, lexical, dense, intent, mask, max(self.settings.candidates, 3 * k))
         evidence = features(searched, qvec, intent, cands, self.version.passages, self.sentence_vectors,
                             self.version.lexical)
         timings["evidence_ms"] = (time.perf_counter() - t2) * 1000

@@ -63,7 +63,7 @@ def test_training_on_a_small_bank_learns_to_put_the_answer_first(retriever):
     labelled = [s for s in samples if s.question.answerable]
     assert sum(s.labels.any() for s in labelled) >= 0.9 * len(labelled)
     assert not any(s.labels.any() for s in samples if not s.question.answerable)
-    model = train.fit(samples)
+    model = train.fit(samples, learn_passage=True)
     positives = np.concatenate([model.passage.probability(s.result.evidence.matrix)[s.labels == 1] for s in samples])
     negatives = np.concatenate([model.passage.probability(s.result.evidence.matrix)[s.labels == 0] for s in samples])
     assert positives.mean() > negatives.mean() + 0.2
