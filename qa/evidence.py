@@ -40,6 +40,7 @@ class SentenceVectors:
         self.version = version
         self._embedder_of = embedder_of  # a callable: loading the model is deferred until it is needed
         self._cache: dict[int, tuple[list[tuple[int, int]], np.ndarray]] = {}
+        self._tokens: dict[int, tuple[set, list[set]]] = {}
         self._lock = threading.Lock()
         self.stored = getattr(version, "sentence_vectors", None) is not None
 
@@ -51,11 +52,30 @@ class SentenceVectors:
             return spans, self.version.sentence_vectors[rows]
         hit = self._cache.get(i)
         if hit is None:
-            text = self.version.passages[i].text
-            spans = split(text) or [(0, len(text))]
-            vectors = self._encode([text[s:e] for s, e in spans])
+            spans, texts = self._sentences(i)
+            vectors = self._encode(texts)
             with self._lock:
                 hit = self._cache[i] = (spans, vectors)
+        return hit
+
+    def _sentences(self, i: int) -> tuple[list[tuple[int, int]], list[str]]:
+        """Passage ``i``'s sentence spans and texts, as the build splits them (a passage with no sentence of
+        its own counts as one)."""
+        text = self.version.passages[i].text
+        spans = split(text) or [(0, len(text))]
+        return spans, [text[s:e] for s, e in spans]
+
+    def tokens(self, i: int, spans, tokenize) -> tuple[set, list[set]]:
+        """The word sets of passage ``i`` (its searched text) and of each of its sentences: they do not depend
+        on the question, and the same passages are candidates for question after question."""
+        hit = self._tokens.get(i)
+        if hit is None:
+            row = self.version.passages[i]
+            hit = (set(tokenize(row.lexical_text)), [set(tokenize(row.text[s:e])) for s, e in spans])
+            with self._lock:
+                if len(self._tokens) > 16384:
+                    self._tokens.clear()
+                self._tokens[i] = hit
         return hit
 
     def _encode(self, texts: list[str]) -> np.ndarray:
@@ -73,10 +93,9 @@ class SentenceVectors:
             return
         texts, owners = [], []
         for i in todo:
-            text = self.version.passages[i].text
-            spans = split(text) or [(0, len(text))]
+            spans, sentence_texts = self._sentences(i)
             owners.append((i, spans))
-            texts += [text[s:e] for s, e in spans]
+            texts += sentence_texts
         vectors = self._encode(texts)
         at = 0
         with self._lock:
@@ -120,8 +139,9 @@ def features(question: str, qvec: np.ndarray, intent, cands, passages, sentence_
         X[r, col["sentence_cosine"]] = sims[order[0]]
         X[r, col["second_sentence_cosine"]] = sims[order[1]] if len(order) > 1 else sims[order[0]]
         texts = [row.text[s:e] for s, e in spans]
-        covers = [_coverage(set(tokenize(t)), weights, total) for t in texts] or [0.0]
-        X[r, col["cover_passage"]] = _coverage(set(tokenize(row.lexical_text)), weights, total)
+        passage_tokens, sentence_tokens = sentence_vectors.tokens(int(i), spans, tokenize)
+        covers = [_coverage(t, weights, total) for t in sentence_tokens] or [0.0]
+        X[r, col["cover_passage"]] = _coverage(passage_tokens, weights, total)
         X[r, col["cover_sentence"]] = max(covers)
         X[r, col["cover_best_cosine_sentence"]] = covers[best_sentence[r]] if texts else 0.0
         section = row.citation.section

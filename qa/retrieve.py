@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from . import fusion
-from .candidates import Corpus, gather
+from .candidates import ALPHA, Corpus, gather
 from .config import Settings
 from .errors import BadQuery
 from .evidence import FEATURES, SentenceVectors, features
@@ -226,7 +226,7 @@ class Retriever:
             scores = {"lexical": lexical, "dense": dense}.get(mode)
             if scores is None:
                 scores = (fusion.rrf([lexical, dense], self.settings.rrf_k, mask) if mode == "rrf"
-                          else fusion.convex(dense, lexical, 0.35, mask))
+                          else fusion.convex(dense, lexical, ALPHA, mask))
             order = fusion.top_k(scores, max(k * 4, k + 10), mask)
             passages = self.widener.passages(order, scores, k, widen=False)
             timings["total_ms"] = (time.perf_counter() - t0) * 1000
