@@ -83,6 +83,10 @@ def build_index(settings: Settings, rebuild: bool = False, progress: bool | None
                 on_progress=None) -> BuildReport:
     """Build or update the index; one build per index folder at a time (see ``store.build_lock``).
     ``on_progress(stage, fraction)``, when given, is told how far the build has got (a progress bar)."""
+    if isinstance(settings.index_dir, str) and settings.index_dir.startswith(("postgresql://", "postgres://")):
+        from .pgstore import build  # issue 20: the index in PostgreSQL (its own advisory lock, no lock file)
+
+        return build(settings, rebuild=rebuild, progress=progress)
     with build_lock(settings.index_dir, settings.lock_timeout):
         return _build(settings, rebuild, progress, on_progress)
 
@@ -92,10 +96,6 @@ def _build(settings: Settings, rebuild: bool, progress: bool | None, on_progress
     from .chunk import chunk_document
     from .embed import DIMENSION, model_dir, model_id
 
-    if isinstance(settings.index_dir, str) and settings.index_dir.startswith(("postgresql://", "postgres://")):
-        from .pgstore import build  # issue 20: the index in PostgreSQL
-
-        return build(settings, rebuild=rebuild, progress=progress)
     t0 = time.perf_counter()
     report = BuildReport(index_dir=str(settings.index_dir))
     files, report.skipped = list_corpus(settings.corpus_dir)
