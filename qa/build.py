@@ -86,28 +86,66 @@ def build_index(settings: Settings, rebuild: bool = False, progress: bool | None
     if isinstance(settings.index_dir, str) and settings.index_dir.startswith(("postgresql://", "postgres://")):
         from .pgstore import build  # issue 20: the index in PostgreSQL (its own advisory lock, no lock file)
 
-        return build(settings, rebuild=rebuild, progress=progress)
+        return build(settings, rebuild=rebuild, progress=progress, on_progress=on_progress)
     with build_lock(settings.index_dir, settings.lock_timeout):
         return _build(settings, rebuild, progress, on_progress)
 
 
+@dataclass(frozen=True)
+class BuildPlan:
+    """What a build writes, whichever store writes it (the folder here, PostgreSQL in ``qa.pgstore``): the
+    documents, passages and their vectors, every sentence with its vector, the manifest, and the report
+    (counts filled in). ``manifest`` is None when the corpus is unchanged: nothing is to be written."""
+    report: BuildReport
+    documents: list
+    rows: list
+    vectors: np.ndarray
+    sentences: list  # (passage id, start, end) in source offsets, ordered by passage then start
+    sentence_vectors: np.ndarray
+    manifest: Manifest | None
+
+
 def _build(settings: Settings, rebuild: bool, progress: bool | None, on_progress=None) -> BuildReport:
+    from .embed import DIMENSION, model_id
+
+    t0 = time.perf_counter()
+    live = _previous(settings, model_id(settings.quantize), DIMENSION)
+    plan = plan_build(settings, live, rebuild, progress, on_progress, index_dir=str(settings.index_dir))
+    report = plan.report
+    if plan.manifest is not None:
+        if on_progress is not None:
+            on_progress("writing the index", 0.95)
+        write_version(settings.index_dir, plan.manifest, plan.documents, plan.rows, plan.vectors,
+                      settings.ann_threshold, plan.sentences, plan.sentence_vectors)
+    report.seconds = time.perf_counter() - t0
+    return report
+
+
+def plan_build(settings: Settings, live, rebuild: bool, progress: bool | None, on_progress=None,
+               index_dir: str = "", corpus: str = "") -> BuildPlan:
+    """Plan a build against ``live``, the store's current build (None: there is none, or it cannot be
+    carried over): which files are new, changed, renamed or removed; read, parse, chunk and split into
+    sentences what changed; embed each new text alone; count meetings and items from the passages.
+
+    ``live`` has the folder store's ``IndexVersion`` interface (``manifest``, ``passages``, ``vectors``,
+    ``document``, ``passage_sentences``, ``sentence_spans``, ``sentence_vectors``). With ``rebuild`` nothing
+    is carried over from it, but it is still the fallback for a file that has turned unreadable.
+    ``corpus``: the corpus name new citations carry (PostgreSQL; "" for a folder)."""
     from .answer import sentences as split_sentences
     from .chunk import chunk_document
     from .embed import DIMENSION, model_dir, model_id
 
-    t0 = time.perf_counter()
-    report = BuildReport(index_dir=str(settings.index_dir))
+    report = BuildReport(index_dir=index_dir)
     files, report.skipped = list_corpus(settings.corpus_dir)
     # With --rebuild the live index is still the fallback for a file that has turned bad (as in a normal
     # build, nothing indexed before is lost), but nothing else is carried over from it.
-    live = _previous(settings, model_id(settings.quantize), DIMENSION)
     prev = None if rebuild else live
     prev_files = dict(prev.manifest.files) if prev else {}
     live_files = dict(live.manifest.files) if live else {}
     max_bytes = int(settings.max_file_mb * 1024 * 1024)
     if progress is None:
         progress = sys.stderr.isatty()
+    empty = np.zeros((0, DIMENSION), np.float32)
 
     current = {f.source: f.sha256 for f in files}
     if prev and current == prev_files and not report.skipped:
@@ -115,8 +153,7 @@ def _build(settings: Settings, rebuild: bool, progress: bool | None, on_progress
         m = prev.manifest
         report.files, report.meetings, report.items, report.passages = len(files), m.meetings, m.items, m.passages
         report.reused_files = len(files)
-        report.seconds = time.perf_counter() - t0
-        return report
+        return BuildPlan(report, [], [], empty, [], empty, None)
 
     # Group the live index's passages by file so unchanged files can be carried over.
     live_rows: dict[str, list[int]] = {}
@@ -189,7 +226,8 @@ def _build(settings: Settings, rebuild: bool, progress: bool | None, on_progress
                           "page_starts": list(doc.page_starts) if doc.page_starts else None})
         for chunk in chunk_document(doc, model_dir(), settings.chunk_tokens, settings.chunk_overlap):
             pending.append((len(new_rows), chunk.embed_text))
-            row = PassageRow(len(new_rows), chunk.text, chunk.citation, chunk.lexical_text)
+            citation = replace(chunk.citation, corpus=corpus) if corpus else chunk.citation
+            row = PassageRow(len(new_rows), chunk.text, citation, chunk.lexical_text)
             new_rows.append(row)
             new_vectors.append(None)
             add_sentences(row)
@@ -206,8 +244,8 @@ def _build(settings: Settings, rebuild: bool, progress: bool | None, on_progress
             on_progress(f"embedding {len(sentence_pending)} sentences", 0.6)
         _encode_into(embedder, sentence_pending, sentence_vecs, progress)
         report.embedded = len(pending)
-    vectors = np.stack(new_vectors).astype(np.float32) if new_vectors else np.zeros((0, DIMENSION), np.float32)
-    svectors = np.stack(sentence_vecs).astype(np.float32) if sentence_vecs else np.zeros((0, DIMENSION), np.float32)
+    vectors = np.stack(new_vectors).astype(np.float32) if new_vectors else empty
+    svectors = np.stack(sentence_vecs).astype(np.float32) if sentence_vecs else empty
 
     # Meetings and agenda items are counted from the passages, for carried-over and new files alike.
     meetings = {(r.citation.committee, r.citation.meeting_date) for r in new_rows}
@@ -220,14 +258,9 @@ def _build(settings: Settings, rebuild: bool, progress: bool | None, on_progress
         created=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         extra={"sentences": len(sentence_rows)},
     )
-    if on_progress is not None:
-        on_progress("writing the index", 0.95)
-    write_version(settings.index_dir, manifest, documents, new_rows, vectors, settings.ann_threshold,
-                  sentence_rows, svectors)
     report.files = len(documents)
     report.meetings, report.items, report.passages = len(meetings), len(items), len(new_rows)
-    report.seconds = time.perf_counter() - t0
-    return report
+    return BuildPlan(report, documents, new_rows, vectors, sentence_rows, svectors, manifest)
 
 
 def _encode_into(embedder, pending: list[tuple[int, str]], out: list, progress: bool) -> None:

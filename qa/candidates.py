@@ -99,8 +99,12 @@ class Candidates:
     committee_match: np.ndarray
 
 
-def gather(corpus: Corpus, lexical: np.ndarray, dense: np.ndarray, intent, mask: np.ndarray, n: int) -> Candidates:
-    fused = fusion.convex(dense, lexical, ALPHA, mask)
+def gather(corpus: Corpus, lexical: np.ndarray, dense: np.ndarray, intent, mask: np.ndarray, n: int,
+           fused: np.ndarray | None = None) -> Candidates:
+    """``fused``: the fusion already computed (qa.pgretrieve passes a pool of passages with the fusion
+    normalised over the whole corpus); by default the convex fusion of these arrays."""
+    if fused is None:
+        fused = fusion.convex(dense, lexical, ALPHA, mask)
     prior = prior_scores(corpus, fused, intent, mask)
     ids = list(fusion.top_k(prior, n, mask))
     seen = set(ids)

@@ -60,15 +60,19 @@ def agreement(folder, url: str, questions: list[dict], k: int = 5, **pg_settings
 
 # --------------------------------------------------------------------------------------------- synthetic corpus
 def synthesize(texts: list[str], vectors: np.ndarray, n: int, seed: int = 0, vary: float = 0.2,
-               noise: float = 0.35) -> tuple[list[int], list[str], np.ndarray]:
-    """``n`` passages made from the real ones (see the module docstring): (base ids, texts, vectors)."""
+               noise: float = 0.35, mix: float = 0.0) -> tuple[list[int], list[str], np.ndarray]:
+    """``n`` passages made from the real ones (see the module docstring): (base ids, texts, vectors).
+
+    ``mix`` > 0: a copy's vector also leans towards the passage its replacement words came from (a share
+    drawn uniformly from [0, mix]), so copies spread between passages as varied texts would, instead of
+    sitting in tight clusters of near-duplicates around each real passage (``mix=0``, the earlier runs)."""
     import random
 
     rng = random.Random(seed)
     nrng = np.random.default_rng(seed)
     base = len(texts)
     words = [t.split() for t in texts]
-    out_texts, bases = [], []
+    out_texts, bases, others = [], [], np.zeros(n, dtype=np.int64)
     for j in range(n):
         b = j % base
         bases.append(b)
@@ -76,7 +80,8 @@ def synthesize(texts: list[str], vectors: np.ndarray, n: int, seed: int = 0, var
             out_texts.append(texts[b])
             continue
         w = list(words[b])
-        other = words[rng.randrange(base)]
+        others[j] = rng.randrange(base)
+        other = words[others[j]]
         if other:
             for i in rng.sample(range(len(w)), int(len(w) * vary)) if w else ():
                 w[i] = other[rng.randrange(len(other))]
@@ -88,10 +93,46 @@ def synthesize(texts: list[str], vectors: np.ndarray, n: int, seed: int = 0, var
         idx = np.arange(a, min(n, a + step)) % base
         block = vectors[idx].astype(np.float32)
         copies = np.arange(a, min(n, a + step)) >= base
+        if mix > 0:
+            share = nrng.uniform(0, mix, size=(len(idx), 1)).astype(np.float32) * copies[:, None]
+            block = (1 - share) * block + share * vectors[others[a:a + len(idx)]]
         block[copies] += nrng.normal(0, noise / np.sqrt(dim), size=(int(copies.sum()), dim)).astype(np.float32)
         block /= np.linalg.norm(block, axis=1, keepdims=True)
         out[a:a + len(idx)] = block
     return bases, out_texts, out
+
+
+def synthetic_rows(real, bases: list[int], texts: list[str]) -> tuple[list, list[dict]]:
+    """Rows and documents for synthetic passages: copy ``c`` of the real corpus (passages ``c*N .. c*N+N-1``)
+    is its own set of documents (``copy<c>/<source>``), so agenda items and documents stay the size they
+    are in real papers as the corpus grows (a copy sharing its original's citation would make each item
+    ``n/N`` times larger, which no real corpus is). Copy 0 is the real corpus itself, text and all."""
+    from dataclasses import replace
+
+    from .store import PassageRow
+
+    base = len(real.passages)
+    rows = []
+    for j, b in enumerate(bases):
+        c = j // base
+        old = real.passages[b]
+        citation = old.citation if c == 0 else replace(old.citation, source=f"copy{c}/{old.citation.source}")
+        rows.append(PassageRow(j, old.text if c == 0 else texts[j], citation, texts[j]))
+    originals = [real.document(s) for s in sorted(real.documents)]
+    copies = (len(bases) + base - 1) // base
+    documents = [d if c == 0 else dict(d, source=f"copy{c}/{d['source']}") for c in range(copies) for d in originals]
+    return rows, documents
+
+
+def synthetic_sentences(real, bases: list[int]) -> dict:
+    """Each synthetic passage gets its original's sentences and sentence vectors (``write_build`` keywords)."""
+    sentences, picks = [], []
+    for j, b in enumerate(bases):
+        for r in real.passage_sentences(b):
+            a, e = real.sentence_spans[r]
+            sentences.append((j, int(a), int(e)))
+            picks.append(r)
+    return {"sentences": sentences, "sentence_vectors": np.asarray(real.sentence_vectors)[picks]}
 
 
 # --------------------------------------------------------------------------------------------- measuring
@@ -222,7 +263,6 @@ def scale_bench(settings, url: str, folder: Path, sizes: list[int], questions: l
     real = load_version(Path(folder), model_id(settings.quantize), DIMENSION)
     texts = [r.lexical_text for r in real.passages]
     base_vectors = np.asarray(real.vectors, dtype=np.float32)
-    documents = [real.document(s) for s in sorted(real.documents)]
     embedder = Embedder(settings.quantize)
     qvecs = np.stack([embedder.encode_query(q) for q in questions]).astype(np.float32)
     tok = Tokenizer()
@@ -235,7 +275,7 @@ def scale_bench(settings, url: str, folder: Path, sizes: list[int], questions: l
         t = time.perf_counter()
         bases, syn_texts, syn_vectors = synthesize(texts, base_vectors, n)
         row["synthesize_s"] = time.perf_counter() - t
-        rows = [PassageRow(j, syn_texts[j], real.passages[b].citation, syn_texts[j]) for j, b in enumerate(bases)]
+        rows, documents = synthetic_rows(real, bases, syn_texts)
         manifest = replace_manifest(real.manifest, n)
         progress(f"{n}: synthesized in {row['synthesize_s']:.0f}s")
 
@@ -351,7 +391,7 @@ if __name__ == "__main__":
 
 
 def ef_sweep(settings, url: str, folder: Path, n: int, questions: list[str], efs=(40, 100, 400, 1000),
-             ms=((16, 64),), progress=print) -> list[dict]:
+             ms=((16, 64),), progress=print, mix: float = 0.0) -> list[dict]:
     """HNSW recall@10 against exact search at several ``hnsw.ef_search`` (and build parameters), n passages."""
     from .embed import DIMENSION, Embedder, model_id
     from .pgstore import PgStore, _acquire, connect, drop_corpus, ensure_schema, write_build
@@ -359,11 +399,16 @@ def ef_sweep(settings, url: str, folder: Path, n: int, questions: list[str], efs
 
     real = load_version(Path(folder), model_id(settings.quantize), DIMENSION)
     texts = [r.lexical_text for r in real.passages]
-    bases, syn_texts, vecs = synthesize(texts, np.asarray(real.vectors, dtype=np.float32), n)
-    rows = [PassageRow(j, syn_texts[j], real.passages[b].citation, syn_texts[j]) for j, b in enumerate(bases)]
-    documents = [real.document(s) for s in sorted(real.documents)]
+    bases, syn_texts, vecs = synthesize(texts, np.asarray(real.vectors, dtype=np.float32), n, mix=mix)
+    rows, documents = synthetic_rows(real, bases, syn_texts)
     qvecs = np.stack([Embedder(settings.quantize).encode_query(q) for q in questions]).astype(np.float32)
-    exact = np.sort(vecs @ qvecs.T, axis=0)[::-1][:10].T  # [q, 10]
+    sims_all = vecs @ qvecs.T  # [n, q]
+    exact = np.sort(sims_all, axis=0)[::-1][:10].T  # [q, 10]
+    # How ill-posed "the exact 10" is: passages within 0.01 of the 10th best cosine, per question (median)
+    near_ties = float(np.median([(sims_all[:, i] >= exact[i, 9] - 0.01).sum() for i in range(len(qvecs))]))
+    base_of = np.asarray(bases)
+    exact_bases = [set(base_of[np.argsort(-sims_all[:, i])[:10]].tolist()) for i in range(len(qvecs))]
+    del sims_all
     out = []
     for m, efc in ms:
         name = f"sweep-{n}-{m}-{efc}"
@@ -379,10 +424,16 @@ def ef_sweep(settings, url: str, folder: Path, n: int, questions: list[str], efs
         for ef in efs:
             store = PgStore(url, replace_settings(settings, hnsw_ef_search=ef), corpora=[name], pool_size=1)
             t = time.perf_counter()
-            rec = [_score_recall(store.dense_search(q, 10)[1], exact[i]) for i, q in enumerate(qvecs)]
+            found = [store.dense_search(q, 10) for q in qvecs]
             ms_per = (time.perf_counter() - t) * 1000 / len(qvecs)
-            row = {"passages": n, "m": m, "ef_construction": efc, "ef_search": ef, "recall_at_10": float(np.mean(rec)),
-                   "ms_per_query": ms_per, "hnsw_build_s": timings.get("hnsw_s")}
+            rec = [_score_recall(f[1], exact[i]) for i, f in enumerate(found)]
+            # the share of what HNSW returns that is a copy of a passage the exact 10 are copies of
+            same_base = [np.mean([base_of[g] in exact_bases[i] for g in f[0]]) if len(f[0]) else 0.0
+                         for i, f in enumerate(found)]
+            row = {"passages": n, "mix": mix, "m": m, "ef_construction": efc, "ef_search": ef,
+                   "recall_at_10": float(np.mean(rec)), "same_passage_at_10": float(np.mean(same_base)),
+                   "near_ties": near_ties, "ms_per_query": ms_per, "hnsw_build_s": timings.get("hnsw_s"),
+                   "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())}
             progress(json.dumps(row))
             out.append(row)
             store.close()

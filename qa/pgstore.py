@@ -46,7 +46,11 @@ from .errors import BadQuery, IndexMismatch, IndexMissing, QAError
 from .records import Citation
 from .store import FORMAT_VERSION, REBUILD_HINT, Manifest, PassageRow, check_manifest
 
-SCHEMA_VERSION = 1
+# 2: qa.sentences_<tag> (every sentence with its vector, as format 3 folders), passages' item and agreement
+SCHEMA_VERSION = 2
+HNSW_M = 16  # HNSW build parameters (pgvector's defaults); Settings.hnsw_m / hnsw_ef_construction when set
+HNSW_EF_CONSTRUCTION = 64
+TABLES = ("docs", "passages", "postings", "lexicon", "sentences")
 POOL_WAIT_S = 5.0  # how long a query waits for a pooled connection (all busy, or the server down)
 URL_PREFIXES = ("postgresql://", "postgres://")
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 _.-]{0,62}$")
@@ -86,7 +90,8 @@ def _vector_binary(v: np.ndarray) -> bytes:
 
 
 def _parse_vector(text: str) -> np.ndarray:
-    return np.array(json.loads(text), dtype=np.float32)
+    # pgvector prints the shortest text that reads back to the same float4: the round trip is exact
+    return np.array(text[1:-1].split(","), dtype=np.float32)
 
 
 def connect(url: str, **kwargs):
@@ -195,12 +200,12 @@ class PgStore:
         return self.corpora[int(np.searchsorted(self._offsets, gid, side="right")) - 1]
 
     def _split(self, ids) -> dict[int, list[int]]:
-        """Global ids grouped per corpus index, as local ids."""
-        out: dict[int, list[int]] = {}
-        for g in ids:
-            ci = int(np.searchsorted(self._offsets, g, side="right")) - 1
-            out.setdefault(ci, []).append(int(g) - self.corpora[ci].offset)
-        return out
+        """Global ids grouped per corpus index, as local ids (in the order given)."""
+        ids = np.asarray(list(ids) if not isinstance(ids, np.ndarray) else ids, dtype=np.int64)
+        if not len(ids):
+            return {}
+        which = np.searchsorted(self._offsets, ids, side="right") - 1
+        return {int(ci): (ids[which == ci] - self.corpora[int(ci)].offset).tolist() for ci in np.unique(which)}
 
     # -------------------------------------------------------------- search protocol
     def dense_search(self, qvec: np.ndarray, k: int, mask_ids=None, exact: bool = False) -> tuple[np.ndarray, np.ndarray]:
@@ -362,11 +367,213 @@ class PgStore:
 
         return self._run(go)
 
+    # -------------------------------------------------------------- the candidate stage (qa.pgretrieve)
+    @property
+    def item_offsets(self) -> np.ndarray:
+        """Global number of each corpus's agenda item 0 (items are numbered per build)."""
+        cached = self.__dict__.get("_item_offsets")
+        if cached is None:
+            def go(conn):
+                return [conn.execute(f"SELECT coalesce(max(item) + 1, 0) FROM qa.passages_{c.tag}").fetchone()[0]
+                        for c in self.corpora]
+
+            counts = self._run(go)
+            cached = self.__dict__["_item_offsets"] = np.concatenate([[0], np.cumsum(counts)[:-1]]).astype(np.int64)
+        return cached
+
+    @staticmethod
+    def filter_sql(filters) -> tuple[str, list]:
+        """A WHERE condition on a passages table for ``qa.retrieve.Filters`` (what ``Retriever._mask`` does)."""
+        parts, params = ["TRUE"], []
+        if filters is None:
+            return "TRUE", []
+        if filters.committee:
+            parts.append("strpos(lower(coalesce(committee, '')), %s) > 0")
+            params.append(filters.committee.lower())
+        if filters.since:
+            parts.append("coalesce(meeting_date, '') <> '' AND left(meeting_date, 10) >= %s")
+            params.append(filters.since)
+        if filters.until:
+            parts.append("coalesce(meeting_date, '') <> '' AND left(meeting_date, 10) <= %s")
+            params.append(filters.until)
+        if filters.section:
+            parts.append("section = ANY(%s)")
+            params.append(list(filters.section))
+        if filters.source:
+            prefix = filters.source.rstrip("/") + "/"
+            parts.append("(source = %s OR left(source, %s) = %s)")
+            params += [filters.source, len(prefix), prefix]
+        return " AND ".join(parts), params
+
+    @staticmethod
+    def intent_sql(intent) -> tuple[str, list] | None:
+        """The passages of the meeting or committee a question names (the priors' date and committee match)."""
+        parts, params = [], []
+        if intent.since:
+            parts.append("(coalesce(meeting_date, '') <> '' AND left(meeting_date, 10) >= %s "
+                         "AND left(meeting_date, 10) <= %s)")
+            params += [intent.since, intent.until or intent.since]
+        if intent.committee:
+            parts.append("lower(coalesce(committee, '')) = %s")
+            params.append(intent.committee.lower())
+        return ("(" + " OR ".join(parts) + ")", params) if parts else None
+
+    @staticmethod
+    def and_sql(a: tuple[str, list], b: tuple[str, list]) -> tuple[str, list]:
+        return f"({a[0]}) AND ({b[0]})", a[1] + b[1]
+
+    def count(self, where: tuple[str, list]) -> int:
+        def go(conn):
+            return sum(conn.execute(f"SELECT count(*) FROM qa.passages_{c.tag} WHERE {where[0]}", where[1]).fetchone()[0]
+                       for c in self.corpora)
+
+        return self._run(go)
+
+    def allowed(self, ids, where: tuple[str, list]) -> np.ndarray:
+        """Those of the global ``ids`` that meet ``where``, ascending."""
+        groups = self._split(ids)
+
+        def go(conn):
+            out = []
+            for ci, local in groups.items():
+                c = self.corpora[ci]
+                out += [c.offset + r[0] for r in conn.execute(
+                    f"SELECT id FROM qa.passages_{c.tag} WHERE id = ANY(%s) AND {where[0]}", [local] + where[1])]
+            return out
+
+        return np.array(sorted(self._run(go)) if groups else [], dtype=np.int64)
+
+    def dense_search_where(self, qvec: np.ndarray, k: int, where: tuple[str, list],
+                           exact: bool = False) -> tuple[np.ndarray, np.ndarray]:
+        """The ``k`` allowed passages nearest the query: (global ids, cosines), best first; HNSW unless ``exact``
+        (an exact scan, under a filter or below ``ann_threshold``)."""
+        q = _vector_text(qvec)
+        ef = max(int(getattr(self.settings, "hnsw_ef_search", 100) or 100), min(k, 1000))
+
+        def go(conn):
+            found: list[tuple[float, int]] = []
+            with conn.transaction():
+                conn.execute(f"SET LOCAL hnsw.ef_search = {int(ef)}")
+                if exact:
+                    conn.execute("SET LOCAL enable_indexscan = off")
+                for c in self.corpora:
+                    rows = conn.execute(
+                        f"SELECT id, (-(embedding <#> %s::vector))::float4 FROM qa.passages_{c.tag} WHERE {where[0]} "
+                        f"ORDER BY embedding <#> %s::vector LIMIT %s", [q] + where[1] + [q, k]).fetchall()
+                    found += [(float(s), c.offset + int(i)) for i, s in rows]
+            return found
+
+        found = sorted(self._run(go), key=lambda t: (-t[0], t[1]))[:k]
+        return (np.array([g for _, g in found], dtype=np.int64), np.array([s for s, _ in found], dtype=np.float32))
+
+    def dense_stats(self, qvec: np.ndarray, where: tuple[str, list]) -> tuple[int, float, float]:
+        """(count, median cosine, lowest cosine) of the allowed passages: the fusion's normalisation, exactly."""
+        q = _vector_text(qvec)
+        union = " UNION ALL ".join(f"SELECT (-(embedding <#> %s::vector))::float4 AS s FROM qa.passages_{c.tag} "
+                                   f"WHERE {where[0]}" for c in self.corpora)
+        params = sum(([q] + where[1] for _ in self.corpora), [])
+
+        def go(conn):
+            return conn.execute(f"SELECT count(*), percentile_cont(0.5) WITHIN GROUP (ORDER BY s), min(s) "
+                                f"FROM ({union}) x", params).fetchone()
+
+        n, median, low = self._run(go)
+        return int(n), float(median or 0.0), float(low or 0.0)
+
+    def item_rows(self, ids, where: tuple[str, list], qvec: np.ndarray | None = None) -> dict[int, dict]:
+        """Every allowed passage of the agenda items of ``ids`` (global), with what the priors read of it and,
+        given ``qvec``, its exact cosine: {global id: {source, section, committee, meeting_date, item, agreement,
+        cosine}}."""
+        groups = self._split(ids)
+        offsets = self.item_offsets
+        q = _vector_text(qvec) if qvec is not None else None
+
+        def go(conn):
+            out = {}
+            for ci, local in groups.items():
+                c = self.corpora[ci]
+                items = [r[0] for r in conn.execute(
+                    f"SELECT DISTINCT item FROM qa.passages_{c.tag} WHERE id = ANY(%s)", [local])]
+                cosine = "(-(embedding <#> %s::vector))::float4" if q is not None else "NULL::float4"
+                rows = conn.execute(
+                    f"SELECT id, source, section, committee, meeting_date, item, agreement, {cosine} "
+                    f"FROM qa.passages_{c.tag} WHERE item = ANY(%s) AND {where[0]}",
+                    ([q] if q is not None else []) + [items] + where[1])
+                for r in rows:
+                    out[c.offset + r[0]] = {"source": r[1], "section": r[2], "committee": r[3], "meeting_date": r[4],
+                                            "item": int(offsets[ci] + r[5]), "agreement": bool(r[6]), "cosine": r[7]}
+            return out
+
+        return self._run(go) if groups else {}
+
+    def rows(self, ids) -> dict[int, tuple[PassageRow, int]]:
+        """{global id: (row, global item number)} for ``ids``."""
+        groups = self._split(ids)
+        offsets = self.item_offsets
+
+        def go(conn):
+            out = {}
+            for ci, local in groups.items():
+                c = self.corpora[ci]
+                for r in conn.execute(f"SELECT {_PASSAGE_COLS}, item FROM qa.passages_{c.tag} WHERE id = ANY(%s)",
+                                      [local]):
+                    out[c.offset + r[0]] = (_row(r, c), int(offsets[ci] + r[12]))
+            return out
+
+        return self._run(go) if groups else {}
+
+    def iter_rows(self, batch: int = 5000):
+        """Every passage in id order, ``batch`` at a time: {global id: (row, global item number)} per batch."""
+        for start in range(0, self.size, batch):
+            yield self.rows(range(start, min(self.size, start + batch)))
+
+    def sentences(self, ids) -> dict[int, tuple[list[tuple[int, int]], np.ndarray]]:
+        """{global id: (sentence spans in source offsets, their vectors)} for those of ``ids`` whose corpus
+        stores sentences (built by this qa); a passage with no sentence of its own gets none."""
+        groups = self._split(ids)
+        dim = self.corpora[0].manifest.dimension if self.corpora else 384
+
+        def go(conn):
+            out = {}
+            for ci, local in groups.items():
+                c = self.corpora[ci]
+                if "sentences" not in c.manifest.extra:
+                    continue
+                got: dict[int, list] = {i: [] for i in local}
+                for pid, a, b, v in conn.execute(f"SELECT passage_id, start, \"end\", embedding::text FROM "
+                                                 f"qa.sentences_{c.tag} WHERE passage_id = ANY(%s) ORDER BY id", [local]):
+                    got[pid].append(((a, b), _parse_vector(v)))
+                for pid, found in got.items():
+                    out[c.offset + pid] = ([s for s, _ in found],
+                                           np.stack([v for _, v in found]) if found else np.zeros((0, dim), np.float32))
+            return out
+
+        return self._run(go) if groups else {}
+
+    def meetings(self) -> list[tuple[str | None, str | None]]:
+        """Every (committee, meeting date) that some passage records."""
+        def go(conn):
+            out = set()
+            for c in self.corpora:
+                out.update(conn.execute(f"SELECT DISTINCT committee, meeting_date FROM qa.passages_{c.tag}").fetchall())
+            return sorted(out, key=lambda t: (t[0] or "", t[1] or ""))
+
+        return self._run(go)
+
+    def item_members(self, item: int) -> list[int]:
+        """Global ids of the passages of global agenda item ``item``, in document order."""
+        offsets = self.item_offsets
+        ci = int(np.searchsorted(offsets, item, side="right")) - 1
+        c = self.corpora[ci]
+        rows = self._run(lambda conn: conn.execute(f"SELECT id FROM qa.passages_{c.tag} WHERE item = %s ORDER BY id",
+                                                   [int(item - offsets[ci])]).fetchall())
+        return [c.offset + r[0] for r in rows]
+
     def size_bytes(self) -> int:
         def go(conn):
             total = 0
             for c in self.corpora:
-                for t in ("docs", "passages", "postings", "lexicon"):
+                for t in TABLES:
                     total += conn.execute("SELECT pg_total_relation_size(%s)", [f"qa.{t}_{c.tag}"]).fetchone()[0]
             return total
 
@@ -494,15 +701,16 @@ class PgVersion:
                                 items=sum(m.items for m in ms), dense=dense,
                                 created=max(m.created for m in ms),
                                 extra={"store": "postgresql", "corpora": [c.name for c in store.corpora]})
-        self.passages = store.passages()
+        from .pgretrieve import LazyColumn, RowCache
+
+        # Passages are read on demand (qa.pgretrieve): ``passages[i]`` works, nothing corpus-sized is held.
+        self.rows = RowCache(store)
+        self.passages = LazyColumn(self.rows, lambda r: r[0])
         self.documents = store.documents()
         self.vectors = _ExactVectors(store)
         self.dense = _HNSW(store)
         idf, acronyms, words, vocab = store.lexicon()
         self.lexical = LexicalIndex(_PgBM25(store, vocab), store.size, idf, acronyms, words)
-        if len(self.passages) != store.size:
-            raise IndexMismatch(f"{store.where}: {len(self.passages)} passages where the manifests say "
-                                f"{store.size}; {REBUILD_HINT}")
 
     def document(self, source: str) -> dict | None:
         return self.store.document(source)
@@ -546,144 +754,104 @@ def _acquire(conn, url: str, name: str) -> None:
                            "(or stop it), then run qa index again")
 
 
-def _previous(conn, name: str, settings, model_id: str, dimension: int, rebuild: bool):
-    from .parse import PARSER_VERSION
+def _previous(conn, name: str, settings, model_id: str, dimension: int):
+    """The corpus's live build as a ``_PreviousBuild``, if its passages and vectors could be carried over."""
+    from . import build as folder_build  # its PARSER_VERSION: the one the plan writes into the manifest
 
     row = conn.execute("SELECT live, manifest FROM qa.corpora WHERE name = %s", [name]).fetchone()
-    if row is None or rebuild:
+    if row is None:
         return None
     tag, manifest = row
     m = Manifest.from_json(json.dumps(manifest))
     if (m.format_version != FORMAT_VERSION or m.model != model_id or m.dimension != dimension
             or (m.chunk_tokens, m.chunk_overlap) != (settings.chunk_tokens, settings.chunk_overlap)
-            or m.parser_version != PARSER_VERSION or m.extra.get("pg_schema") != SCHEMA_VERSION):
+            or m.parser_version != folder_build.PARSER_VERSION or m.extra.get("pg_schema") != SCHEMA_VERSION):
         return None
-    return tag, m
+    return _PreviousBuild(conn, tag, m, name)
 
 
-def build(settings, rebuild: bool = False, progress: bool | None = None, stall=None):
+class _PreviousBuild:
+    """One build's rows, vectors, documents and sentences, read whole into the building process, with the
+    ``IndexVersion`` interface ``qa.build.plan_build`` carries unchanged files over from (a build handles
+    the whole corpus anyway; workers never load this)."""
+
+    def __init__(self, conn, tag: str, manifest: Manifest, name: str):
+        self.manifest = manifest
+        self.passages, vectors = [], []
+        for r in conn.execute(f"SELECT {_PASSAGE_COLS}, embedding::text FROM qa.passages_{tag} ORDER BY id"):
+            self.passages.append(PassageRow(r[0], r[10], Citation(r[1], r[5], r[6], r[7], r[8], r[4], r[2], r[3],
+                                                                  r[9], corpus=name), r[11]))
+            vectors.append(_parse_vector(r[12]))
+        self.vectors = np.stack(vectors) if vectors else np.zeros((0, manifest.dimension), np.float32)
+        self._docs = {r[0]: {"source": r[0], "sha256": r[1], "format": r[2], "text": r[3], "page_starts": r[4]}
+                      for r in conn.execute(f"SELECT source, sha256, format, text, page_starts FROM qa.docs_{tag}")}
+        rows = conn.execute(f"SELECT passage_id, start, \"end\", embedding::text FROM qa.sentences_{tag} "
+                            "ORDER BY id").fetchall()
+        self.sentence_passage = np.array([r[0] for r in rows], dtype=np.int64)
+        self.sentence_spans = np.array([(r[1], r[2]) for r in rows], dtype=np.int64).reshape(-1, 2)
+        self.sentence_vectors = (np.stack([_parse_vector(r[3]) for r in rows]) if rows
+                                 else np.zeros((0, manifest.dimension), np.float32))
+        self._first = np.searchsorted(self.sentence_passage, np.arange(len(self.passages) + 1), side="left")
+
+    def passage_sentences(self, i: int) -> range:
+        return range(int(self._first[i]), int(self._first[i + 1]))
+
+    def document(self, source: str) -> dict | None:
+        return self._docs.get(source)
+
+
+def build(settings, rebuild: bool = False, progress: bool | None = None, stall=None, on_progress=None):
     """Build or update corpus ``corpus_name(settings)`` at the URL ``settings.index_dir``; returns a
-    ``qa.build.BuildReport``. ``stall`` (tests) is called after the rows are written, before the switch."""
-    from .build import BuildReport
-    from .chunk import chunk_document
-    from .embed import DIMENSION, model_dir, model_id as current_model
-    from .errors import UnreadableDocument
-    from .ingest import Skipped, list_corpus, read_document
-    from .parse import PARSER_VERSION
+    ``qa.build.BuildReport``. What is written is planned by ``qa.build.plan_build``, as for a folder (the
+    same passages, vectors each embedded alone, sentences and counts); only the writing differs.
+    ``stall`` (tests) is called after the rows are written, before the switch."""
+    from .build import plan_build
+    from .embed import DIMENSION, model_id as current_model
 
     url = str(settings.index_dir)
     name = corpus_name(settings)
     t0 = time.perf_counter()
-    report = BuildReport(index_dir=safe_url(url))
-    files, report.skipped = list_corpus(settings.corpus_dir)
-    mid = current_model(settings.quantize)
     conn = connect(url, autocommit=True)
     try:
         ensure_schema(conn)
         _acquire(conn, url, name)
-        prev = _previous(conn, name, settings, mid, DIMENSION, rebuild)
-        prev_files = dict(prev[1].files) if prev else {}
-        current = {f.source: f.sha256 for f in files}
-        if prev and current == prev_files and not report.skipped:
-            m = prev[1]
-            report.up_to_date = True
-            report.files, report.meetings, report.items, report.passages = len(files), m.meetings, m.items, m.passages
-            report.reused_files = len(files)
-            report.seconds = time.perf_counter() - t0
-            return report
-        old_rows, old_docs = ({}, {})
-        if prev:
-            old_rows, old_docs = _load_previous(conn, prev[0])
-        max_bytes = int(settings.max_file_mb * 1024 * 1024)
-        prev_by_hash = {sha: src for src, sha in prev_files.items()}
-        documents, rows, vectors, pending = [], [], [], []
-        meetings, items, hashes = set(), set(), {}
-
-        def carry_over(source, from_source=None):
-            from_source = from_source or source
-            documents.append(dict(old_docs[from_source], source=source))
-            for citation, text, lexical_text, vec in old_rows.get(from_source, []):
-                citation = replace(citation, source=source, corpus=name)
-                rows.append(PassageRow(len(rows), text, citation, lexical_text))
-                vectors.append(vec)
-                meetings.add((citation.committee, citation.meeting_date))
-                items.add((citation.committee, citation.meeting_date, citation.item_number, citation.item_title))
-            hashes[source] = prev_files[from_source]
-
-        for f in files:
-            if prev and prev_files.get(f.source) == f.sha256 and f.source in old_docs:
-                carry_over(f.source)
-                report.reused_files += 1
-                continue
-            if prev and f.sha256 in prev_by_hash and prev_by_hash[f.sha256] in old_docs:
-                carry_over(f.source, prev_by_hash[f.sha256])
-                report.reused_files += 1
-                report.changed_files.append(f.source)
-                continue
-            try:
-                doc = read_document(f, max_bytes)
-            except UnreadableDocument as exc:
-                report.skipped.append(Skipped(f.source, exc.reason))
-                if prev and f.source in old_docs:
-                    carry_over(f.source)
-                    report.kept_previous.append(f.source)
-                continue
-            report.changed_files.append(f.source)
-            hashes[f.source] = f.sha256
-            documents.append({"source": f.source, "sha256": f.sha256, "format": doc.format, "text": doc.text,
-                              "page_starts": list(doc.page_starts) if doc.page_starts else None})
-            for m in doc.meetings():
-                meetings.add((m.committee, m.date))
-            for it in doc.items():
-                items.add((it.meeting.committee, it.meeting.date, it.number, it.title))
-            for chunk in chunk_document(doc, model_dir(), settings.chunk_tokens, settings.chunk_overlap):
-                pending.append((len(rows), chunk.embed_text))
-                rows.append(PassageRow(len(rows), chunk.text, replace(chunk.citation, corpus=name), chunk.lexical_text))
-                vectors.append(None)
-        report.removed_files = sorted(set(prev_files) - set(current))
-        if pending:
-            from .embed import Embedder
-
-            encoded = Embedder(settings.quantize).encode([t for _, t in pending], batch_size=settings.batch_size,
-                                                         progress=bool(progress))
-            for (i, _), vec in zip(pending, encoded):
-                vectors[i] = vec
-            report.embedded = len(pending)
-        matrix = np.stack(vectors).astype(np.float32) if vectors else np.zeros((0, DIMENSION), np.float32)
-        manifest = Manifest(
-            format_version=FORMAT_VERSION, model=mid, dimension=DIMENSION, chunk_tokens=settings.chunk_tokens,
-            chunk_overlap=settings.chunk_overlap, files=hashes, passages=len(rows), meetings=len(meetings),
-            items=len(items), parser_version=PARSER_VERSION, dense="hnsw",
-            created=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-            extra={"pg_schema": SCHEMA_VERSION, "corpus": name},
-        )
-        write_build(conn, name, manifest, documents, rows, matrix, stall=stall)
+        live = _previous(conn, name, settings, current_model(settings.quantize), DIMENSION)
+        plan = plan_build(settings, live, rebuild, progress, on_progress, index_dir=safe_url(url), corpus=name)
+        if plan.manifest is not None:
+            manifest = replace(plan.manifest, dense="hnsw",
+                               extra={**plan.manifest.extra, "pg_schema": SCHEMA_VERSION, "corpus": name})
+            if on_progress is not None:
+                on_progress("writing the index", 0.95)
+            write_build(conn, name, manifest, plan.documents, plan.rows, plan.vectors, stall=stall,
+                        sentences=plan.sentences, sentence_vectors=plan.sentence_vectors,
+                        hnsw_m=getattr(settings, "hnsw_m", None), hnsw_ef_construction=getattr(settings, "hnsw_ef_construction", None))
     finally:
         conn.close()
-    report.files = len(documents)
-    report.meetings, report.items, report.passages = len(meetings), len(items), len(rows)
-    report.seconds = time.perf_counter() - t0
-    return report
-
-
-def _load_previous(conn, tag: str):
-    rows: dict[str, list] = {}
-    for r in conn.execute(f"SELECT {_PASSAGE_COLS}, embedding::text FROM qa.passages_{tag} ORDER BY id"):
-        citation = Citation(r[1], r[5], r[6], r[7], r[8], r[4], r[2], r[3], r[9])
-        rows.setdefault(r[1], []).append((citation, r[10], r[11], _parse_vector(r[12])))
-    docs = {r[0]: {"source": r[0], "sha256": r[1], "format": r[2], "text": r[3], "page_starts": r[4]}
-            for r in conn.execute(f"SELECT source, sha256, format, text, page_starts FROM qa.docs_{tag}")}
-    return rows, docs
+    plan.report.seconds = time.perf_counter() - t0
+    return plan.report
 
 
 def write_build(conn, name: str, manifest: Manifest, documents: list[dict], rows: list[PassageRow],
                 vectors: np.ndarray, lexical_texts: list[str] | None = None, stall=None,
-                hnsw_m: int = 16, hnsw_ef_construction: int = 64, timings: dict | None = None,
-                maintenance_work_mem: str = "1GB", lexical=None) -> str:
+                hnsw_m: int | None = None, hnsw_ef_construction: int | None = None, timings: dict | None = None,
+                maintenance_work_mem: str = "1GB", lexical=None, sentences=None, sentence_vectors=None) -> str:
     """Write one build's tables and make it the corpus's live build, all in one transaction. Returns its tag.
 
+    ``sentences``: (passage id, start, end) in source offsets, ordered by passage; row i of
+    ``sentence_vectors`` is sentence i (as ``qa.store.write_version``). Each passage also gets its agenda
+    item's number (items numbered in order of first appearance, as ``qa.candidates.Corpus``) and whether it
+    records an agreement, so the candidate stage reads those per passage from SQL instead of holding them.
     The caller holds the corpus's build lock. The build before the previous one is dropped afterwards."""
+    from .candidates import _AGREEMENT
     from .lexical import LexicalIndex
+
+    hnsw_m = int(hnsw_m or HNSW_M)
+    hnsw_ef_construction = int(hnsw_ef_construction or HNSW_EF_CONSTRUCTION)
+    sentences = sentences or []
+    if sentence_vectors is None or not len(sentences):
+        sentence_vectors = np.zeros((0, manifest.dimension), np.float32)
+    if len(sentence_vectors) != len(sentences):
+        raise BadQuery(f"{len(sentences)} sentences but {len(sentence_vectors)} sentence vectors")
 
     timings = timings if timings is not None else {}
     texts = lexical_texts if lexical_texts is not None else [r.lexical_text for r in rows]
@@ -703,7 +871,9 @@ def write_build(conn, name: str, manifest: Manifest, documents: list[dict], rows
             CREATE TABLE qa.passages_{tag} (id INTEGER PRIMARY KEY, source TEXT NOT NULL, start INTEGER NOT NULL,
                 "end" INTEGER NOT NULL, section TEXT NOT NULL, committee TEXT, meeting_date TEXT, item_number TEXT,
                 item_title TEXT, page INTEGER, text TEXT NOT NULL, lexical_text TEXT NOT NULL,
-                embedding vector({manifest.dimension}) NOT NULL);
+                embedding vector({manifest.dimension}) NOT NULL, item INTEGER NOT NULL, agreement BOOLEAN NOT NULL);
+            CREATE TABLE qa.sentences_{tag} (id INTEGER PRIMARY KEY, passage_id INTEGER NOT NULL,
+                start INTEGER NOT NULL, "end" INTEGER NOT NULL, embedding vector({manifest.dimension}) NOT NULL);
             CREATE TABLE qa.postings_{tag} (term TEXT PRIMARY KEY, ids BYTEA NOT NULL, scores BYTEA NOT NULL);
             CREATE TABLE qa.lexicon_{tag} (kind TEXT PRIMARY KEY, data JSONB NOT NULL);
         """)
@@ -714,11 +884,18 @@ def write_build(conn, name: str, manifest: Manifest, documents: list[dict], rows
                               json.dumps(d["page_starts"]) if d["page_starts"] is not None else None))
         with conn.cursor().copy(f"COPY qa.passages_{tag} FROM STDIN (FORMAT BINARY)") as cp:
             cp.set_types(["int4", "text", "int4", "int4", "text", "text", "text", "text", "text", "int4", "text",
-                          "text", "bytea"])  # binary COPY carries no types: the bytes are pgvector's own
+                          "text", "bytea", "int4", "bool"])  # binary COPY carries no types: the bytes are pgvector's
+            items: dict[tuple, int] = {}
             for r, v in zip(rows, vectors):
                 c = r.citation
+                item = items.setdefault((c.source, c.committee, c.meeting_date, c.item_number, c.item_title), len(items))
                 cp.write_row((r.id, c.source, c.start, c.end, c.section, c.committee, c.meeting_date, c.item_number,
-                              c.item_title, c.page, r.text, r.lexical_text, _vector_binary(v)))
+                              c.item_title, c.page, r.text, r.lexical_text, _vector_binary(v), item,
+                              bool(_AGREEMENT.search(r.text))))
+        with conn.cursor().copy(f"COPY qa.sentences_{tag} FROM STDIN (FORMAT BINARY)") as cp:
+            cp.set_types(["int4", "int4", "int4", "int4", "bytea"])
+            for i, ((pid, a, b), v) in enumerate(zip(sentences, sentence_vectors)):
+                cp.write_row((i, int(pid), int(a), int(b), _vector_binary(v)))
         with conn.cursor().copy(f"COPY qa.postings_{tag} FROM STDIN (FORMAT BINARY)") as cp:
             cp.set_types(["text", "bytea", "bytea"])
             for term, col in vocab.items():
@@ -729,6 +906,8 @@ def write_build(conn, name: str, manifest: Manifest, documents: list[dict], rows
         with conn.cursor().copy(f"COPY qa.lexicon_{tag} FROM STDIN") as cp:
             for kind, value in (("idf", lexical.idf), ("acronyms", lexical.defined), ("words", lexical.words)):
                 cp.write_row((kind, json.dumps(value)))
+        conn.execute(f"CREATE INDEX ON qa.passages_{tag} (item)")
+        conn.execute(f"CREATE INDEX ON qa.sentences_{tag} (passage_id)")
         timings["copy_s"] = time.perf_counter() - t
         t = time.perf_counter()
         if not re.fullmatch(r"\d+[kMG]B", maintenance_work_mem):
@@ -753,7 +932,7 @@ def write_build(conn, name: str, manifest: Manifest, documents: list[dict], rows
 
 def _drop(conn, tag: str) -> None:
     with conn.transaction():
-        for t in ("docs", "passages", "postings", "lexicon"):
+        for t in TABLES:
             conn.execute(f"DROP TABLE IF EXISTS qa.{t}_{tag}")
 
 

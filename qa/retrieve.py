@@ -142,6 +142,10 @@ class Retriever:
         from .pgstore import open_store  # issue 20: a folder, or a postgresql:// URL (with these settings)
 
         version = open_store(settings.index_dir, settings, model_id(settings.quantize), DIMENSION)
+        if is_url(settings.index_dir):
+            from .pgretrieve import PgRetriever  # candidates from SQL: a worker does not hold the corpus
+
+            return PgRetriever(version, settings)
         return cls(version, settings)
 
     @property
