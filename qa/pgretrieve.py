@@ -302,8 +302,7 @@ class PgRetriever(Retriever):
         dense_of: dict[int, float] = {}
         if qvec is not None:
             if exact:
-                d_ids, d_sims = store.dense_search_where(qvec, POOL, where, exact=True)
-                count, d_lo, d_worst = store.dense_stats(qvec, where)
+                d_ids, d_sims, (count, d_lo, d_worst) = store.dense_exact(qvec, POOL, where)
             else:
                 # as the folder store's IVF: the approximate neighbours get their cosine, every other passage -1
                 d_ids, d_sims = store.dense_search_where(qvec, min(store.size, settings.candidates * 20), where)

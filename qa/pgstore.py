@@ -480,6 +480,28 @@ class PgStore:
         n, median, low = self._run(go)
         return int(n), float(median or 0.0), float(low or 0.0)
 
+    def dense_exact(self, qvec: np.ndarray, k: int, where: tuple[str, list]):
+        """One exact scan for both what the exact mode needs: the ``k`` nearest allowed passages (global ids,
+        cosines, best first) and (count, median cosine, lowest cosine) of all allowed passages."""
+        q = _vector_text(qvec)
+        union = " UNION ALL ".join(f"SELECT id + {int(c.offset)} AS id, (-(embedding <#> %s::vector))::float4 AS s "
+                                   f"FROM qa.passages_{c.tag} WHERE {where[0]}" for c in self.corpora)
+        params = sum(([q] + where[1] for _ in self.corpora), [])
+
+        def go(conn):
+            # the CTE is read twice, so PostgreSQL computes the distances once (a materialised CTE)
+            return conn.execute(
+                f"WITH d AS MATERIALIZED ({union}) "
+                "SELECT (SELECT count(*) FROM d), (SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY s) FROM d), "
+                "(SELECT min(s) FROM d), (SELECT array_agg(id ORDER BY s DESC, id) FROM "
+                "(SELECT id, s FROM d ORDER BY s DESC, id LIMIT %s) t), "
+                "(SELECT array_agg(s ORDER BY s DESC, id) FROM (SELECT id, s FROM d ORDER BY s DESC, id LIMIT %s) t)",
+                params + [k, k]).fetchone()
+
+        n, median, low, ids, sims = self._run(go)
+        return (np.array(ids or [], dtype=np.int64), np.array(sims or [], dtype=np.float32),
+                (int(n), float(median or 0.0), float(low or 0.0)))
+
     def item_rows(self, ids, where: tuple[str, list], qvec: np.ndarray | None = None) -> dict[int, dict]:
         """Every allowed passage of the agenda items of ``ids`` (global), with what the priors read of it and,
         given ``qvec``, its exact cosine: {global id: {source, section, committee, meeting_date, item, agreement,
