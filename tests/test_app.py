@@ -889,12 +889,17 @@ def test_documents_page_lists_and_needs_staff(pdf_site, monkeypatch):
     assert not at.get("file_uploader")
     monkeypatch.setenv("QA_STAFF_PASSWORD", "s3cret")
     at.run()
-    at.text_input(key="staff_password").set_value("wrong").run()
-    at.button[0].click().run() if not at.get("form_submit_button") else None
-    submit = [b for b in at.button if b.label == "Sign in"]
-    submit[0].click().run()
-    assert any("not the staff password" in e.value for e in at.error)
-    at.text_input(key="staff_password").set_value("s3cret").run()
+    # Typed, then "Sign in" clicked (a value set inside a form counts only when the form is submitted).
+    at.text_input(key="staff_password").set_value("wrong")
     [b for b in at.button if b.label == "Sign in"][0].click().run()
-    assert not at.exception
-    # NOT YET CHECKED: signing in through AppTest's form (the right password) — see the issue 18 report.
+    assert any("not the staff password" in e.value for e in at.error)
+    assert not at.get("file_uploader"), "a wrong password shows no upload"
+    at.text_input(key="staff_password").set_value("s3cret")
+    [b for b in at.button if b.label == "Sign in"][0].click().run()
+    assert not at.exception, at.exception
+    assert not [b for b in at.button if b.label == "Sign in"], "signed in: the form is gone"
+    assert at.get("file_uploader"), "signed in as staff: upload is offered"
+    assert [b for b in at.button if b.label == "Add and rebuild"]
+    assert not any("not the staff password" in e.value for e in at.error)
+    [b for b in at.button if b.label == "Sign out"][0].click().run()
+    assert not at.get("file_uploader") and [b for b in at.button if b.label == "Sign in"]
