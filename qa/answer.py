@@ -9,7 +9,7 @@ resolutions. No text is generated, so nothing can be said that the papers do not
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 
 from .records import Answer, AnswerSentence, Passage
@@ -178,6 +178,33 @@ def candidates(question: str, passages: list[Passage], lexical, wants_decision: 
             out.append(Candidate(score, p, s, e))
     out.sort(key=lambda c: (-c.score, c.passage.rank, c.start))
     return out
+
+
+def words_at(question: str, lexical, wants_decision: bool = False, cosines=None):
+    """Where the words that answer ``question`` are in a shown passage, for its citation's page (qa.widen's
+    ``focus``): a callable from a passage to the document offset where the best sentence of the chunk that
+    matched begins, scored as :func:`candidates` scores the answer's sentences (the question's weighted
+    words, closeness in meaning when ``cosines`` is given). Only the matched chunk is read: the context
+    shown around it is there to be read with it, and its sentences often repeat the question's words (a
+    heading, the meeting's date) without holding the answer (measured: scripts/check_pages.py, README).
+    None (the matched chunk's start) when nothing tells its sentences apart: no informative word, no cosine."""
+    kind = AnswerKind.of(question)
+    informative = bool(lexical.weights(question))
+
+    def at(p: Passage) -> int | None:
+        if not informative and cosines is None:
+            return None
+        c = p.citation
+        lo, hi = p.matched if p.matched else (c.start, c.end)
+        lo, hi = max(lo, c.start), min(hi, c.end)
+        chunk = replace(p, text=p.text[lo - c.start:hi - c.start], citation=replace(c, start=lo, end=hi))
+        near = (lambda _: cosines(p)) if cosines is not None else None  # keyed by source offsets: the same
+        scored = candidates(question, [chunk], lexical, wants_decision, from_top=1, kind=kind, cosines=near)
+        if not scored or scored[0].score <= scored[-1].score:
+            return None  # every sentence scores alike: no sentence is the one that matched
+        return lo + scored[0].start
+
+    return at
 
 
 LIST_ITEMS = 6  # of a list introduced by the best sentence ("on the following dates:"), at most

@@ -6,7 +6,8 @@ verbatim span ``text[start:end]`` of the document. What is embedded adds the com
 own name (when one evening holds several), date, item and section as a short context line, because a
 bare "That the contents of the report be noted." says nothing about which report. A passage's ``page``
 is the page of its first character and ``page_end`` the page of its last when that differs;
-``page_of`` gives the page of any offset (for the words that matched inside a widened span).
+``page_of`` gives the page of any offset and ``pages_at`` the pages a shown span is cited with (the page
+of the words that answer inside a widened span, not of the span's first character).
 """
 from __future__ import annotations
 
@@ -69,6 +70,16 @@ def pages_of(page_starts, start: int, end: int) -> tuple[int | None, int | None]
     first = page_of(page_starts, start)
     last = page_of(page_starts, max(start, end - 1))
     return first, (last if last != first else None)
+
+
+def pages_at(page_starts, at: int, start: int, end: int) -> tuple[int | None, int | None]:
+    """(page, page_end) of a shown span ``[start, end)`` cited for the words at offset ``at`` inside it: the
+    page holding those words, and the page of the span's last character when that is another page. Unlike
+    :func:`pages_of`, the context shown above the words (which may begin a page earlier) does not move
+    ``page``; ``page``..``page_end`` still covers everything from the words to the end of the span."""
+    page = page_of(page_starts, at)
+    last = page_of(page_starts, max(start, at, end - 1))
+    return page, (last if last != page else None)
 
 
 def context_line(c: Citation, meeting_title: str | None = None) -> str:

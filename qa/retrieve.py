@@ -232,7 +232,7 @@ class Retriever:
                 scores = (fusion.rrf([lexical, dense], self.settings.rrf_k, mask) if mode == "rrf"
                           else fusion.convex(dense, lexical, ALPHA, mask))
             order = fusion.top_k(scores, max(k * 4, k + 10), mask)
-            passages = self.widener.passages(order, scores, k, widen=False)
+            passages = self.widener.passages(order, scores, k, widen=False, focus=self._focus(searched, intent, qvec))
             timings["total_ms"] = (time.perf_counter() - t0) * 1000
             return SearchResult(passages, float(scores[order[0]]) if order else 0.0, intent, timings, passages,
                                 searched, corrected, unfamiliar=unfamiliar, after_papers=after)
@@ -262,11 +262,19 @@ class Retriever:
         Q = question_features(evidence, probabilities, local, sum(s for _, s in result.unfamiliar), result.searched)
         confidence = float(ranker.answerability(Q[None, :])[0])
         widen = self.settings.context_chars > 0
-        matches = self.widener.passages(order, scores, k, widen=False)
-        passages = self.widener.passages(order, scores, k, widen=widen) if widen else matches
+        focus = self._focus(result.searched, result.intent, result.qvec)  # issue 16: the page of the words
+        matches = self.widener.passages(order, scores, k, widen=False, focus=focus)
+        passages = self.widener.passages(order, scores, k, widen=widen, focus=focus) if widen else matches
         closeness = float(evidence.matrix[local[0], FEATURES.index("dense")]) if len(local) else 0.0
         return replace(result, passages=passages, matches=matches, confidence=confidence, closeness=closeness,
                        probabilities=probabilities)
+
+    def _focus(self, searched: str, intent, qvec):
+        """Where a shown passage's answering words begin, for its citation's page (qa.answer.words_at)."""
+        from .answer import words_at
+
+        return words_at(searched, self.version.lexical, bool(intent.wants_decision),
+                        self.sentence_cosines(qvec) if qvec is not None else None)
 
     def _dense_scores(self, qvec: np.ndarray) -> np.ndarray:
         n = len(self.citations)

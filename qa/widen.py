@@ -4,7 +4,12 @@ Last stage of ranking. Chunks are small so that a match is precise, but the answ
 paragraph (the figure under a commentary, the KPI table above it), so each shown passage is the chunk that
 matched widened to its neighbours in the same part (minutes, report, ...) of the same agenda item, the
 better-scoring side first, up to ``context_chars``. The text is still one verbatim span of the document;
-``Passage.matched`` says which part of it matched, and the citation's page is the page of the matched words.
+``Passage.matched`` says which part of it matched. The citation's ``page`` is the page holding the words
+that answer: the start of the passage's best-matching sentence, which ``focus`` (given by the caller, who
+knows the question; ``qa.answer.words_at``) picks from the whole shown span. A chunk is cut by size, not by
+page, so the page where the matched chunk begins is often the page before those words. Without ``focus``
+the page is that of the matched chunk's start. ``page_end`` stays the page of the span's last character
+when it differs, so ``page``..``page_end`` always holds the sentence, even one that crosses a page break.
 Text that appears in several documents (minutes reprinted in a later pack) is shown once, the other places
 listed in ``also_in``.
 """
@@ -46,9 +51,11 @@ class Widener:
             cached = self._shingles[i] = shingles(self.texts[i])
         return cached
 
-    def passages(self, order, scores: np.ndarray, k: int, widen: bool = True) -> list[Passage]:
+    def passages(self, order, scores: np.ndarray, k: int, widen: bool = True, focus=None) -> list[Passage]:
         """The best ``k`` of ``order`` (chunk ids, best first), each widened (when ``widen``), reprints shown
-        once. A chunk already inside a better one's window is not shown again."""
+        once. A chunk already inside a better one's window is not shown again. ``focus``: a callable from a
+        shown passage to the document offset of the words that answer in it (None: the matched chunk's
+        start), for the citation's page."""
         covered: set[int] = set()
         kept: list[dict] = []
         c = self.citations
@@ -69,19 +76,27 @@ class Widener:
             covered.update(range(lo, hi + 1))
             start, end = c[lo].start, max(c[j].end for j in range(lo, hi + 1))
             text = self.texts[i] if lo == hi else self.document_text(c[i].source)[start:end]
-            # the page is the page of the words that matched, not of the context added above them
-            citation = replace(c[i], start=start, end=end)
-            starts = self.page_starts(c[i].source) if self.page_starts else None
-            if starts:
-                from .chunk import page_of
-
-                page, last = page_of(starts, c[i].start), page_of(starts, max(start, end - 1))
-                citation = replace(citation, page=page, page_end=last if last != page else None)
-            kept.append({"id": i, "text": text, "citation": citation, "also": [],
+            kept.append({"id": i, "text": text, "citation": replace(c[i], start=start, end=end), "also": [],
                          "shingles": frozenset().union(*(self.chunk_shingles(j) for j in range(lo, hi + 1)))})
-        return [Passage(id=w["id"], text=w["text"], citation=w["citation"], score=float(scores[w["id"]]),
-                        rank=r + 1, also_in=tuple(w["also"]), matched=(c[w["id"]].start, c[w["id"]].end))
-                for r, w in enumerate(kept)]
+        shown = [Passage(id=w["id"], text=w["text"], citation=w["citation"], score=float(scores[w["id"]]),
+                         rank=r + 1, also_in=tuple(w["also"]), matched=(c[w["id"]].start, c[w["id"]].end))
+                 for r, w in enumerate(kept)]
+        return [self.paged(p, focus) for p in shown]
+
+    def paged(self, p: Passage, focus=None) -> Passage:
+        """``p`` with its citation's page set to the page of the words that answer (see the module's note);
+        a passage whose document has no pages keeps ``page`` None."""
+        starts = self.page_starts(p.citation.source) if self.page_starts else None
+        if not starts:
+            return p
+        from .chunk import pages_at
+
+        c = p.citation
+        at = focus(p) if focus is not None else None
+        if at is None or not c.start <= at < c.end:
+            at = p.matched[0] if p.matched else c.start
+        page, page_end = pages_at(starts, at, c.start, c.end)
+        return replace(p, citation=replace(c, page=page, page_end=page_end))
 
     def window(self, i: int, scores: np.ndarray, taken: set[int]) -> tuple[int, int]:
         """First and last chunk id of chunk ``i``'s window: grown one neighbour at a time, the better-scoring
