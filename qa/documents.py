@@ -7,7 +7,8 @@ Design.
 * ``document_rows`` lists each document by body, meeting date and title (``qa.titles``), with its meetings
   and agenda items, from the index alone.
 * An upload is checked *before* it reaches the corpus folder (``check_upload``): allowed kind (PDF, DOCX,
-  HTML, TXT, MD), size, and that it really reads as text through the same extractor and parser the build
+  HTML, TXT, MD), size, that its content is what its extension says (a text file named .pdf is refused,
+  though the extractor, which goes by content, would read it), and that it really reads as text through the same extractor and parser the build
   uses. A bad file is refused with ``UnreadableDocument`` naming it and the reason, and nothing changes.
   A good one is written atomically into the corpus folder; ``rebuild`` then runs ``qa.build.build_index``
   (incremental: only the new file is embedded) with a progress callback.
@@ -31,6 +32,11 @@ from .dates import uk_date
 from .errors import UnreadableDocument
 
 UPLOAD_SUFFIXES = (".pdf", ".docx", ".html", ".htm", ".txt", ".md")
+# What each extension's content must sniff as (qa.extract.detect_format); Markdown and text may carry HTML.
+_KINDS = {".pdf": ("pdf",), ".docx": ("docx",), ".html": ("html", "text"), ".htm": ("html", "text"),
+          ".txt": ("text", "html"), ".md": ("text", "html")}
+_KIND_NAMES = {".pdf": "a PDF", ".docx": "a Word (DOCX) file", ".html": "HTML", ".htm": "HTML",
+               ".txt": "plain text", ".md": "Markdown text"}
 
 _lock = threading.Lock()
 _loaded: OrderedDict = OrderedDict()
@@ -115,7 +121,7 @@ def safe_name(name: str) -> str:
 
 def check_upload(name: str, data: bytes, settings: Settings) -> None:
     """Raise ``UnreadableDocument(name, reason)`` unless the file would be indexed as a document."""
-    from .extract import extract
+    from .extract import detect_format, extract
     from .parse import parse_text
 
     suffix = Path(name).suffix.lower()
@@ -126,6 +132,14 @@ def check_upload(name: str, data: bytes, settings: Settings) -> None:
     if len(data) > limit:
         raise UnreadableDocument(name, f"{len(data) / 1048576:.1f} MB is over the {settings.max_file_mb:g} MB "
                                        "limit; split it or raise QA_MAX_FILE_MB")
+    kind = detect_format(data)
+    if kind not in _KINDS[suffix]:
+        # The extractor goes by content, so a text file named .pdf would be indexed as text: an upload must be
+        # what its name says.
+        found = {"pdf": "a PDF", "docx": "a Word (DOCX) file", "html": "HTML", "text": "plain text"}.get(
+            kind, "binary data that is not a document")
+        raise UnreadableDocument(name, f"is not {_KIND_NAMES[suffix]} but {found}; check the file, or give it "
+                                       "the extension of what it is")
     with tempfile.TemporaryDirectory(prefix="qa-upload-") as tmp:
         path = Path(tmp) / safe_name(name)
         path.write_bytes(data)

@@ -43,7 +43,7 @@ from .widen import Widener
 
 POOL = 200  # best passages taken from each side before their agenda items are added
 NEIGHBOURS = 6  # rows fetched either side of a passage read on demand (the widener looks at neighbours)
-CACHE_ROWS = 20_000
+CACHE_ROWS = 8192  # passages kept per worker (text, citation; and, separately, sentences with vectors)
 
 
 def _median_with(values: np.ndarray, below: int, floor: float) -> float:

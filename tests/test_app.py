@@ -843,7 +843,10 @@ def test_upload_refuses_junk_and_changes_nothing(pdf_site, tmp_path):
     before = sorted(p.name for p in pdf_site.corpus_dir.iterdir())
     for name, data, reason in [("junk.pdf", b"\x00\x01 not a pdf at all" * 50, ""),
                                ("tool.exe", b"MZ\x90\x00", ".exe files are not taken"),
-                               ("empty.txt", b"   \n", "")]:
+                               ("empty.txt", b"   \n", ""),
+                               # text named .pdf: the extractor (by content) would index it, the upload refuses
+                               ("notes.pdf", b"Minutes of the meeting held on 1 May 2021. " * 20,
+                                "is not a PDF but plain text")]:
         with pytest.raises(UnreadableDocument) as info:
             save_upload(pdf_site, name, data)
         assert str(info.value).startswith(name + ": ") and reason in str(info.value)

@@ -1,9 +1,10 @@
 """The app in a real browser: ``streamlit run app.py`` on a free port, driven by Debian's Chromium.
 
 Never downloads a browser: it uses /usr/bin/chromium (``apt-get install -y chromium``). Takes a 1280x900
-screenshot of the answered page (into the test's temporary folder; set QA_SCREENSHOT=docs/screenshot.png to
-refresh the README's picture) and prints the time from page load to the first answer (warm server).
-Run only these with ``pytest -m browser``.
+screenshot of the answered page (into the test's temporary folder; set QA_SCREENSHOT_DIR=docs, or
+QA_SCREENSHOT=docs/screenshot.png, to refresh the README's picture) and prints the time from page load to the
+first answer (warm server). ``streamlit_server``, ``chromium`` and ``ask`` are shared with
+tests/test_browser_pages.py. Run only these with ``pytest -m browser``.
 """
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -35,11 +37,12 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture(scope="module")
-def server(index_dir, tmp_path_factory):
+@contextmanager
+def streamlit_server(log: Path, **env):
+    """``streamlit run app.py`` on a free loopback port with ``env`` added (QA_* settings); yields its URL and
+    stops it after. No traceback may reach its log."""
     port = _free_port()
-    log = tmp_path_factory.mktemp("streamlit") / "server.log"
-    env = {**os.environ, "QA_INDEX_DIR": str(index_dir), "PYTHONUNBUFFERED": "1"}
+    env = {**os.environ, **{k: str(v) for k, v in env.items()}, "PYTHONUNBUFFERED": "1"}
     with open(log, "w") as out:
         proc = subprocess.Popen(
             [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
@@ -71,16 +74,40 @@ def server(index_dir, tmp_path_factory):
     assert "Traceback" not in log.read_text(), log.read_text()[-3000:]
 
 
-@pytest.fixture(scope="module")
-def browser():
+@contextmanager
+def chromium():
+    """Debian's Chromium through Playwright (skips when it is not installed; never downloads a browser)."""
     if not Path(CHROMIUM).exists():
         pytest.skip(f"{CHROMIUM} missing: install it with apt-get install -y chromium")
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
         b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            yield b
+        finally:
+            b.close()
+
+
+def screenshot_path(tmp_path: Path, name: str) -> Path:
+    """Where a screenshot goes: QA_SCREENSHOT_DIR (e.g. ``docs``, relative to the project) refreshes the
+    README's pictures; otherwise the test's temporary folder."""
+    folder = os.environ.get("QA_SCREENSHOT_DIR")
+    path = (Path(folder) if Path(folder).is_absolute() else ROOT / folder) / name if folder else tmp_path / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+@pytest.fixture(scope="module")
+def server(index_dir, tmp_path_factory):
+    with streamlit_server(tmp_path_factory.mktemp("streamlit") / "server.log", QA_INDEX_DIR=index_dir) as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with chromium() as b:
         yield b
-        b.close()
 
 
 def ask(page, url: str, question: str, expect: str, timeout_ms: int = 90_000) -> tuple[float, float]:
@@ -124,7 +151,8 @@ def test_ask_in_browser_and_screenshot(server, browser, tmp_path):
     page.get_by_text("Running...").wait_for(state="hidden", timeout=30_000)
     page.locator("h1").first.evaluate("el => el.scrollIntoView({block: 'start'})")
     page.wait_for_timeout(500)
-    shot = Path(os.environ.get("QA_SCREENSHOT") or tmp_path / "screenshot.png")
+    shot = Path(os.environ["QA_SCREENSHOT"]) if os.environ.get("QA_SCREENSHOT") else screenshot_path(tmp_path,
+                                                                                                     "screenshot.png")
     shot = shot if shot.is_absolute() else ROOT / shot
     shot.parent.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(shot))
