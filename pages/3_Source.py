@@ -8,7 +8,6 @@ from __future__ import annotations
 import logging
 
 import streamlit as st
-import streamlit.components.v1 as components
 
 from qa.chat import citation_parts, escape_markdown
 from qa.config import Settings
@@ -83,7 +82,9 @@ def page() -> None:
                                                                           "the page image)"))
         if pages:
             return
-    components.html(_text_html(index_dir, version, source, spans), height=640, scrolling=True)
+    # Our page (sanitised document text, our CSS and scroll script) in a fixed-height frame that scrolls to the
+    # mark; st.iframe replaces the deprecated st.components.v1.html.
+    st.iframe(_text_html(index_dir, version, source, spans), height=640)
 
 
 try:

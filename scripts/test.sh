@@ -9,6 +9,12 @@ if [ ! -x /usr/bin/chromium ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/
   (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
     || echo "note: could not install chromium; the browser test will be skipped"
 fi
+# The accessibility check (tests/test_browser_pages.py) runs axe-core through playwright-core, pinned in
+# tests/browser/package-lock.json; it drives the same /usr/bin/chromium, so no browser is downloaded.
+if command -v npm >/dev/null; then
+  (cd tests/browser && npm ci --no-audit --no-fund --loglevel=error >/dev/null) \
+    || echo "note: npm ci failed in tests/browser; the axe-core check will install or skip"
+fi
 # The no-network test (tests/test_network.py) watches every connect() with strace.
 if ! command -v strace >/dev/null && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
   (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq strace >/dev/null) \

@@ -156,14 +156,12 @@ def test_answers_and_source_cards_read_as_text(server, page, question, expect, t
     shown = reply.inner_text()
     assert "[1]" in shown and "Sources" in shown, shown[:2000]
     assert_reads_as_text(shown, f"the reply to {question!r}")
-    cards = reply.locator("[data-testid='stVerticalBlockBorderWrapper'], .stVerticalBlock[data-testid]")
     assert reply.get_by_role("link", name=re.compile(r"Open (page \d+|the source)")).count() >= 1
     # The whole agenda item of the first card reads as text too.
     item = reply.locator("[data-testid='stExpander']").filter(has_text="Whole agenda item").first
     item.locator("summary").click()
     settle(page)
     assert_reads_as_text(item.inner_text(), f"the whole agenda item for {question!r}")
-    assert cards.count() >= 1
     if expect == "101":
         item.locator("summary").click()  # closed again for the picture
         settle(page)
@@ -261,7 +259,9 @@ def test_uploaded_pdf_is_answerable_without_a_restart(server, site, page, tmp_pa
     assert document_count(page) == before + 1
     assert page.locator("[data-testid='stExpander']").filter(has_text="Rutland Apiary Liaison Committee").count() == 1
     assert (site / "corpus" / PDF_NAME).is_file()
+    page.set_viewport_size({"width": 1280, "height": 1700})  # the list and the staff's upload in one picture
     top_and_shoot(page, screenshot_path(tmp_path, "documents.png"))
+    page.set_viewport_size({"width": 1280, "height": 900})
     # The same server, no restart: the chat page answers from the new paper.
     ask(page, server, PDF_QUESTION, "3,917")
     settle(page)
