@@ -381,7 +381,7 @@ def main() -> None:
     # style, never document text.
     st.html("<style>[data-testid='stCaptionContainer']{opacity:1;color:#50565e}</style>")
     pages = [
-        st.Page(chat_page, title="Ask the papers", icon=":material/forum:", default=True, url_path="ask"),
+        st.Page(chat_page, title="Ask the papers", icon=":material/forum:", default=True),  # the default page is served at /
         st.Page("pages/2_Decisions.py", title="Decisions", icon=":material/gavel:", url_path="decisions"),
         st.Page("pages/4_Documents.py", title="Documents", icon=":material/folder_open:", url_path="documents"),
         st.Page("pages/3_Source.py", title="Source", icon=":material/description:", url_path="source",
