@@ -391,10 +391,10 @@ class PgStore:
             parts.append("strpos(lower(coalesce(committee, '')), %s) > 0")
             params.append(filters.committee.lower())
         if filters.since:
-            parts.append("coalesce(meeting_date, '') <> '' AND left(meeting_date, 10) >= %s")
+            parts.append("meeting_date <> '' AND meeting_date >= %s")
             params.append(filters.since)
         if filters.until:
-            parts.append("coalesce(meeting_date, '') <> '' AND left(meeting_date, 10) <= %s")
+            parts.append("meeting_date <> '' AND meeting_date <= %s")
             params.append(filters.until)
         if filters.section:
             parts.append("section = ANY(%s)")
@@ -410,8 +410,8 @@ class PgStore:
         """The passages of the meeting or committee a question names (the priors' date and committee match)."""
         parts, params = [], []
         if intent.since:
-            parts.append("(coalesce(meeting_date, '') <> '' AND left(meeting_date, 10) >= %s "
-                         "AND left(meeting_date, 10) <= %s)")
+            # plain comparisons (meeting dates are ISO days), so the planner can use the index on meeting_date
+            parts.append("(meeting_date <> '' AND meeting_date >= %s AND meeting_date <= %s)")
             params += [intent.since, intent.until or intent.since]
         if intent.committee:
             parts.append("lower(coalesce(committee, '')) = %s")
@@ -929,6 +929,9 @@ def write_build(conn, name: str, manifest: Manifest, documents: list[dict], rows
             for kind, value in (("idf", lexical.idf), ("acronyms", lexical.defined), ("words", lexical.words)):
                 cp.write_row((kind, json.dumps(value)))
         conn.execute(f"CREATE INDEX ON qa.passages_{tag} (item)")
+        # the meeting or committee a question names is searched exactly among its passages: found by index
+        conn.execute(f"CREATE INDEX ON qa.passages_{tag} (meeting_date)")
+        conn.execute(f"CREATE INDEX ON qa.passages_{tag} ((lower(coalesce(committee, ''))))")
         conn.execute(f"CREATE INDEX ON qa.sentences_{tag} (passage_id)")
         timings["copy_s"] = time.perf_counter() - t
         t = time.perf_counter()
