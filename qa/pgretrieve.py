@@ -380,7 +380,8 @@ class PgRetriever(Retriever):
             local = fusion.top_k(scores, max(k * 4, k + 10), mask)
             self.rows.prefetch(ids[local])
             sparse = _Scores({int(ids[j]): float(scores[j]) for j in local})
-            passages = self.widener.passages([int(ids[j]) for j in local], sparse, k, widen=False)
+            passages = self.widener.passages([int(ids[j]) for j in local], sparse, k, widen=False,
+                                             focus=self._focus(searched, intent, qvec))
             timings["total_ms"] = (time.perf_counter() - t0) * 1000
             return SearchResult(passages, float(scores[local[0]]) if local else 0.0, intent, timings, passages,
                                 searched, corrected, unfamiliar=unfamiliar, after_papers=after)
@@ -410,8 +411,9 @@ class PgRetriever(Retriever):
         Q = question_features(evidence, probabilities, local, sum(s for _, s in result.unfamiliar), result.searched)
         confidence = float(ranker.answerability(Q[None, :])[0])
         widen = self.settings.context_chars > 0
-        matches = self.widener.passages(order, scores, k, widen=False)
-        passages = self.widener.passages(order, scores, k, widen=widen) if widen else matches
+        focus = self._focus(result.searched, result.intent, result.qvec)  # issue 16: the page of the words
+        matches = self.widener.passages(order, scores, k, widen=False, focus=focus)
+        passages = self.widener.passages(order, scores, k, widen=widen, focus=focus) if widen else matches
         closeness = float(evidence.matrix[local[0], FEATURES.index("dense")]) if len(local) else 0.0
         return replace(result, passages=passages, matches=matches, confidence=confidence, closeness=closeness,
                        probabilities=probabilities)
