@@ -13,6 +13,7 @@ import json
 import os
 import re
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -47,7 +48,9 @@ def outside_connects(trace: Path) -> list[str]:
 
 
 def traced(cmd: list[str], trace: Path, **kw):
-    return subprocess.Popen([STRACE, "-f", "-qq", "-e", "trace=connect", "-o", str(trace)] + cmd, **kw)
+    # its own process group: terminating strace alone detaches it and leaves the traced server running
+    return subprocess.Popen([STRACE, "-f", "-qq", "-e", "trace=connect", "-o", str(trace)] + cmd,
+                            start_new_session=True, **kw)
 
 
 def free_port() -> int:
@@ -70,11 +73,15 @@ def wait_http(url: str, proc, seconds: float = 240) -> None:
 
 
 def stop(proc) -> None:
-    proc.terminate()
+    """End the traced command and everything it started (strace, the server, its children)."""
+    try:
+        os.killpg(proc.pid, signal.SIGTERM)
+    except ProcessLookupError:
+        return
     try:
         proc.wait(timeout=20)
     except subprocess.TimeoutExpired:
-        proc.kill()
+        os.killpg(proc.pid, signal.SIGKILL)
         proc.wait()
 
 
