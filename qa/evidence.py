@@ -30,6 +30,29 @@ FEATURES = (
 )
 
 
+class WordSets:
+    """The word sets of each candidate passage (its searched text) and of each of its sentences. They do not
+    depend on the question, and the same passages are candidates for question after question, so they are
+    kept (bounded: cleared past ``limit`` passages). Shared by the folder and PostgreSQL stores' sentences."""
+
+    def __init__(self, limit: int = 16384):
+        self.limit = limit
+        self._sets: dict[int, tuple[set, list[set]]] = {}
+        self._lock = threading.Lock()
+
+    def of(self, i: int, row_of, spans, tokenize) -> tuple[set, list[set]]:
+        """Passage ``i``'s word sets; ``row_of()`` gives its row (read only when they are not kept yet)."""
+        hit = self._sets.get(i)
+        if hit is None:
+            row = row_of()
+            hit = (set(tokenize(row.lexical_text)), [set(tokenize(row.text[s:e])) for s, e in spans])
+            with self._lock:
+                if len(self._sets) > self.limit:
+                    self._sets.clear()
+                self._sets[i] = hit
+        return hit
+
+
 class SentenceVectors:
     """Each passage's sentences (spans relative to the passage text) and their unit vectors.
 
@@ -40,7 +63,7 @@ class SentenceVectors:
         self.version = version
         self._embedder_of = embedder_of  # a callable: loading the model is deferred until it is needed
         self._cache: dict[int, tuple[list[tuple[int, int]], np.ndarray]] = {}
-        self._tokens: dict[int, tuple[set, list[set]]] = {}
+        self.word_sets = WordSets()
         self._lock = threading.Lock()
         self.stored = getattr(version, "sentence_vectors", None) is not None
 
@@ -66,17 +89,8 @@ class SentenceVectors:
         return spans, [text[s:e] for s, e in spans]
 
     def tokens(self, i: int, spans, tokenize) -> tuple[set, list[set]]:
-        """The word sets of passage ``i`` (its searched text) and of each of its sentences: they do not depend
-        on the question, and the same passages are candidates for question after question."""
-        hit = self._tokens.get(i)
-        if hit is None:
-            row = self.version.passages[i]
-            hit = (set(tokenize(row.lexical_text)), [set(tokenize(row.text[s:e])) for s, e in spans])
-            with self._lock:
-                if len(self._tokens) > 16384:
-                    self._tokens.clear()
-                self._tokens[i] = hit
-        return hit
+        """The word sets of passage ``i`` and of each of its sentences (see :class:`WordSets`)."""
+        return self.word_sets.of(i, lambda: self.version.passages[i], spans, tokenize)
 
     def _encode(self, texts: list[str]) -> np.ndarray:
         # each text alone, as the build embeds them: a vector never depends on what it was batched with

@@ -35,9 +35,9 @@ import numpy as np
 
 from . import fusion
 from .candidates import ALPHA, Corpus, gather
-from .evidence import FEATURES, features
+from .evidence import FEATURES, WordSets, features
 from .ranker import question_features
-from .retrieve import MODES, Filters, Retriever, SearchResult
+from .retrieve import Filters, Retriever, SearchResult
 from .sentences import split
 from .widen import Widener
 
@@ -156,7 +156,7 @@ class PgSentences:
         self._embedder_of = embedder_of
         self.capacity = capacity
         self._cache: OrderedDict[int, tuple] = OrderedDict()
-        self._tokens: dict[int, tuple] = {}
+        self.word_sets = WordSets()
         self._lock = threading.Lock()
         self.stored = True
 
@@ -196,15 +196,7 @@ class PgSentences:
         return hit
 
     def tokens(self, i: int, spans, tokenize):
-        hit = self._tokens.get(i)
-        if hit is None:
-            row = self.rows.get(i)[0]
-            hit = (set(tokenize(row.lexical_text)), [set(tokenize(row.text[s:e])) for s, e in spans])
-            with self._lock:
-                if len(self._tokens) > 16384:
-                    self._tokens.clear()
-                self._tokens[i] = hit
-        return hit
+        return self.word_sets.of(i, lambda: self.rows.get(i)[0], spans, tokenize)
 
 
 class PgRetriever(Retriever):
@@ -349,12 +341,7 @@ class PgRetriever(Retriever):
 
     def run(self, question: str, k: int | None = None, filters: Filters | None = None,
             mode: str = "final") -> SearchResult:
-        from .errors import BadQuery
-
-        k = self.settings.top_k if k is None else k
-        question = self._check(question, k)
-        if mode not in MODES:
-            raise BadQuery(f"mode: {mode!r}; use one of {', '.join(MODES)}")
+        question, k = self._checked(question, k, mode)
         timings = {}
         t0 = time.perf_counter()
         searched, corrected, intent = self.understand(question)

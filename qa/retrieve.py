@@ -204,12 +204,17 @@ class Retriever:
             intent = replace(intent, since=day, until=day) if day else replace(intent, since=None, until=None)
         return searched, corrected, intent
 
-    def run(self, question: str, k: int | None = None, filters: Filters | None = None,
-            mode: str = "final") -> SearchResult:
+    def _checked(self, question: str, k: int | None, mode: str) -> tuple[str, int]:
+        """The question and ``k`` checked (``k`` defaults to the settings' top_k), and the mode known."""
         k = self.settings.top_k if k is None else k
         question = self._check(question, k)
         if mode not in MODES:
             raise BadQuery(f"mode: {mode!r}; use one of {', '.join(MODES)}")
+        return question, k
+
+    def run(self, question: str, k: int | None = None, filters: Filters | None = None,
+            mode: str = "final") -> SearchResult:
+        question, k = self._checked(question, k, mode)
         timings = {}
         t0 = time.perf_counter()
         mask = self._mask(filters)
